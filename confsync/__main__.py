@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from confsync.cli import main
+
+main()

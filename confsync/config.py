@@ -1,0 +1,309 @@
+"""The ``confsync.yaml`` model, and the resolution of ``${ENV_VAR}`` secret references.
+
+Secrets (tokens, passwords, client secrets) are never literal in the file: the model accepts
+only a ``${NAME}`` reference for them, resolved from the environment when a backend is made.
+Non-secret values (an email, a user name, a client id) may be literal or references.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from confsync.errors import ConfsyncError
+
+__all__ = [
+    "ApiTokenAuth",
+    "AppLinkAuth",
+    "AuthSettings",
+    "BasicAuth",
+    "Config",
+    "ConfluenceSettings",
+    "CreateParent",
+    "ExistingParent",
+    "KindDefaults",
+    "KindOverrides",
+    "OAuth2Auth",
+    "ParentSetting",
+    "PatAuth",
+    "Team",
+    "resolve",
+]
+
+REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_ANY_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _secret_reference(value: str) -> str:
+    if not REFERENCE.match(value):
+        raise ValueError(
+            "secrets must not be written in the file: write a reference such as "
+            "${CONFLUENCE_API_TOKEN} here and set that environment variable (in CI, as a secret)"
+        )
+    return value
+
+
+SecretRef = Annotated[str, AfterValidator(_secret_reference)]
+"""A ``${NAME}`` reference to an environment variable holding a secret."""
+
+
+def resolve(value: str, environ: Mapping[str, str] | None = None) -> str:
+    """Substitute every ``${NAME}`` in ``value`` from the environment.
+
+    Raises ``ConfsyncError`` naming the variable (never its value) when one is unset or empty.
+    """
+    env = os.environ if environ is None else environ
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        found = env.get(name, "")
+        if not found:
+            raise ConfsyncError(
+                f"environment variable {name} is not set; confsync.yaml refers to it as ${{{name}}}"
+            )
+        return found
+
+    return _ANY_REFERENCE.sub(substitute, value)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApiTokenAuth(_Strict):
+    """Confluence Cloud API token: HTTP basic with the account email and the token."""
+
+    method: Literal["api-token"]
+    email: str
+    token: SecretRef
+    scoped: bool = Field(
+        default=False,
+        description="A scoped API token: requests go through the api.atlassian.com gateway.",
+    )
+
+
+class OAuth2Auth(_Strict):
+    """Confluence Cloud OAuth 2.0 (3LO) with rotating refresh tokens."""
+
+    method: Literal["oauth2"]
+    client_id: str
+    client_secret: SecretRef
+    refresh_token: SecretRef | None = Field(
+        default=None,
+        description="Seed refresh token (a CI secret); the token store keeps the rotated one.",
+    )
+    token_store: str | None = Field(
+        default=None, description="Token store file (mode 0600); default under the config dir."
+    )
+    cloud_id: str | None = None
+    auth_url: str = "https://auth.atlassian.com"
+    api_url: str = "https://api.atlassian.com"
+
+
+class PatAuth(_Strict):
+    """Data Center personal access token, sent as a bearer token."""
+
+    method: Literal["pat"]
+    token: SecretRef
+
+
+class BasicAuth(_Strict):
+    """Server / Data Center user name and password."""
+
+    method: Literal["basic"]
+    username: str
+    password: SecretRef
+
+
+class AppLinkAuth(_Strict):
+    """Data Center application link (OAuth 2.0 provider) with a refresh token."""
+
+    method: Literal["app-link"]
+    client_id: str
+    client_secret: SecretRef
+    refresh_token: SecretRef | None = None
+    token_store: str | None = None
+
+
+AuthSettings = Annotated[
+    ApiTokenAuth | OAuth2Auth | PatAuth | BasicAuth | AppLinkAuth,
+    Field(discriminator="method"),
+]
+
+_EDITION_METHODS = {
+    "cloud": {"api-token", "oauth2"},
+    "datacenter": {"pat", "basic", "app-link"},
+}
+
+
+class ConfluenceSettings(_Strict):
+    """Where Confluence is and how to sign in. Exactly one of ``url`` and ``sandbox``."""
+
+    edition: Literal["cloud", "datacenter"]
+    url: str | None = Field(
+        default=None,
+        description="Cloud: https://SITE.atlassian.net/wiki; Data Center: https://HOST[/context].",
+    )
+    sandbox: str | None = Field(
+        default=None,
+        description="Path of the embedded sandbox's SQLite file (no credentials needed).",
+    )
+    auth: AuthSettings | None = None
+    concurrency: int = Field(default=8, ge=1, le=64)
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    ca_bundle: str | None = Field(
+        default=None, description="CA bundle file for a Data Center behind an internal CA."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ConfluenceSettings:
+        if (self.url is None) == (self.sandbox is None):
+            raise ValueError("give exactly one of url (a real Confluence) and sandbox (local)")
+        if self.url is not None:
+            if self.auth is None:
+                raise ValueError("url needs auth: one of " + _methods_hint())
+            if not re.match(r"^https?://[^/\s]+", self.url):
+                raise ValueError(f"url must start with https:// (got {self.url!r})")
+        if self.auth is not None and self.auth.method not in _EDITION_METHODS[self.edition]:
+            allowed = ", ".join(sorted(_EDITION_METHODS[self.edition]))
+            raise ValueError(
+                f"auth method {self.auth.method!r} is not for {self.edition}; use one of {allowed}"
+            )
+        return self
+
+
+def _methods_hint() -> str:
+    return "api-token or oauth2 (cloud), pat, basic or app-link (datacenter)"
+
+
+def _int_to_str(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class CreateParent(_Strict):
+    create: str = Field(min_length=1, max_length=255)
+
+
+class ExistingParent(_Strict):
+    existing: Annotated[str, BeforeValidator(_int_to_str)] = Field(
+        min_length=1, description="Title of an existing page, or its numeric id."
+    )
+
+
+def _parent_kind(value: object) -> str | None:
+    if value == "none":
+        return "none"
+    if isinstance(value, CreateParent):
+        return "create"
+    if isinstance(value, ExistingParent):
+        return "existing"
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value)) if next(iter(value)) in ("create", "existing") else None
+    return None
+
+
+ParentSetting = Annotated[
+    Annotated[Literal["none"], Tag("none")]
+    | Annotated[CreateParent, Tag("create")]
+    | Annotated[ExistingParent, Tag("existing")],
+    Discriminator(
+        _parent_kind,
+        custom_error_type="parent",
+        custom_error_message=(
+            "parent must be none, {create: TITLE} or {existing: TITLE or page id}"
+        ),
+    ),
+]
+
+
+class KindDefaults(_Strict):
+    parent: ParentSetting = Field(description="none | {create: TITLE} | {existing: TITLE or id}")
+    title: str = Field(min_length=1)
+    pdf: bool = True
+
+
+class KindOverrides(_Strict):
+    parent: ParentSetting | None = Field(
+        default=None, description="none | {create: TITLE} | {existing: TITLE or id}"
+    )
+    title: str | None = Field(default=None, min_length=1)
+    pdf: bool | None = None
+
+    def over(self, defaults: KindDefaults) -> KindDefaults:
+        return KindDefaults(
+            parent=defaults.parent if self.parent is None else self.parent,
+            title=defaults.title if self.title is None else self.title,
+            pdf=defaults.pdf if self.pdf is None else self.pdf,
+        )
+
+
+class Defaults(_Strict):
+    retrospectives: KindDefaults = KindDefaults(
+        parent=CreateParent(create="Retrospectives"),
+        title="{{RetrospectiveTitleOrDate}} - Retrospective",
+    )
+    health_checks: KindDefaults = KindDefaults(
+        parent=CreateParent(create="Health Checks"),
+        title="{{HealthCheckTitleOrDate}} - Health Check",
+    )
+
+
+class Team(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    name: str = Field(min_length=1)
+    space: str = Field(pattern=r"^~?[A-Za-z0-9_]+$", max_length=255)
+    reports: str = Field(
+        min_length=1, description="Folder of report files, relative to the config."
+    )
+    retrospectives: KindOverrides = KindOverrides()
+    health_checks: KindOverrides = KindOverrides()
+    templates: str | None = Field(
+        default=None, description="Folder of page templates overriding the defaults."
+    )
+    adopt: bool = Field(default=False, description="Take over unmanaged pages with our titles.")
+    on_drift: Literal["fail", "skip", "overwrite"] = "fail"
+    prune: bool = Field(default=False, description="Delete managed pages whose report is gone.")
+
+
+class Config(_Strict):
+    version: Literal[1]
+    confluence: ConfluenceSettings
+    defaults: Defaults = Defaults()
+    teams: list[Team] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_team_ids(self) -> Config:
+        seen: set[str] = set()
+        for team in self.teams:
+            if team.id in seen:
+                raise ValueError(f"team id {team.id!r} is used twice; team ids must be unique")
+            seen.add(team.id)
+        return self
+
+    def kind_settings(self, team: Team, kind: str) -> KindDefaults:
+        if kind == "retrospective":
+            return team.retrospectives.over(self.defaults.retrospectives)
+        return team.health_checks.over(self.defaults.health_checks)
+
+
+def config_json_schema() -> dict[str, Any]:
+    return Config.model_json_schema()
+
+
+def default_token_store() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "confsync" / "tokens.json"

@@ -1,0 +1,312 @@
+"""The repo's YAML → validated models, or every problem in every file at once.
+
+``load_repo`` is the only way in: it reads ``confsync.yaml``, discovers each team's report
+files, validates all of them, renders their titles and checks what no single file can show
+(two reports at one address, two pages with one title in a space). It raises ``InputError``
+with all the problems it found, so a user fixes a repo in one round, not one error per run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from confsync.config import Config, CreateParent, Team
+from confsync.errors import InputError, Problem
+from confsync.render.titles import TitleContext, TitleTemplateError, check_template, render_title
+from confsync.reports import HealthCheck, Retrospective, report_adapter
+from confsync.types import PageAddress, ReportKind
+from confsync.validation import field_path, problems_from
+from confsync.yamlio import Document, Loc, read_yaml
+
+__all__ = ["CONFIG_FILE", "LoadedReport", "Repo", "load_repo"]
+
+CONFIG_FILE = "confsync.yaml"
+REPORT_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedReport:
+    """A valid report with where it came from and the page title it renders to."""
+
+    path: Path
+    source: str
+    team: Team
+    report: Retrospective | HealthCheck
+    address: PageAddress
+    title: str
+    title_position: tuple[int, int]
+    """Where the report's title (or, without one, its date) is written: for messages."""
+
+    @property
+    def kind(self) -> ReportKind:
+        return ReportKind(self.report.kind)
+
+
+@dataclass(frozen=True)
+class Repo:
+    root: Path
+    config: Config
+    reports: tuple[LoadedReport, ...]
+
+
+@cache
+def _config_schema() -> dict[str, Any]:
+    return Config.model_json_schema()
+
+
+@cache
+def _report_schema() -> dict[str, Any]:
+    return report_adapter.json_schema()
+
+
+def _display(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def load_repo(root: Path) -> Repo:
+    """Load and validate the repo at ``root``; raise InputError with every problem found."""
+    config_path = root / CONFIG_FILE
+    config_display = _display(config_path)
+    if not config_path.is_file():
+        raise InputError(
+            [Problem(config_display, 0, 0, "", "not found; run in your repo or pass -C DIR")]
+        )
+    document = read_yaml(config_path, config_display)
+    if isinstance(document, Problem):
+        raise InputError([document])
+    try:
+        config = Config.model_validate(document.data)
+    except ValidationError as exc:
+        problems = problems_from(exc, document, config_display, _config_schema())
+        # Still check the reports the config points at, so one run shows every problem.
+        for folder in _raw_report_folders(root, document):
+            for path in _report_files(folder):
+                _validate_report(path, problems)
+        raise InputError(problems) from None
+
+    problems = _template_problems(config, document, config_display)
+    reports: list[LoadedReport] = []
+    for index, team in enumerate(config.teams):
+        folder = (root / team.reports).resolve()
+        if not folder.is_dir():
+            line, column = document.positions.of_value(("teams", index, "reports"))
+            problems.append(
+                Problem(
+                    config_display,
+                    line,
+                    column,
+                    f"teams[{index}].reports",
+                    f"folder {team.reports!r} does not exist (relative to {CONFIG_FILE})",
+                )
+            )
+            continue
+        for path in _report_files(folder):
+            loaded = _load_report(root, config, team, path, problems)
+            if loaded is not None:
+                reports.append(loaded)
+    if not problems:
+        problems.extend(_collisions(config, reports, document, config_display))
+    if problems:
+        raise InputError(problems)
+    return Repo(root=root, config=config, reports=tuple(reports))
+
+
+def _report_files(folder: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(REPORT_SUFFIXES) and not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def _template_problems(config: Config, document: Document, display: str) -> list[Problem]:
+    problems: list[Problem] = []
+    settings: list[tuple[Loc, str | None, ReportKind]] = [
+        (
+            ("defaults", "retrospectives", "title"),
+            config.defaults.retrospectives.title,
+            ReportKind.RETROSPECTIVE,
+        ),
+        (
+            ("defaults", "health_checks", "title"),
+            config.defaults.health_checks.title,
+            ReportKind.HEALTH_CHECK,
+        ),
+    ]
+    for index, team in enumerate(config.teams):
+        settings.append(
+            (
+                ("teams", index, "retrospectives", "title"),
+                team.retrospectives.title,
+                ReportKind.RETROSPECTIVE,
+            )
+        )
+        settings.append(
+            (
+                ("teams", index, "health_checks", "title"),
+                team.health_checks.title,
+                ReportKind.HEALTH_CHECK,
+            )
+        )
+    for loc, template, kind in settings:
+        if template is None:
+            continue
+        line, column = document.positions.of_value(loc)
+        for message in check_template(template, kind):
+            problems.append(Problem(display, line, column, field_path(loc), message))
+    return problems
+
+
+def _raw_report_folders(root: Path, document: Document) -> list[Path]:
+    teams = document.data.get("teams")
+    folders = {
+        (root / team["reports"]).resolve()
+        for team in (teams if isinstance(teams, list) else [])
+        if isinstance(team, dict) and isinstance(team.get("reports"), str)
+    }
+    return sorted(folder for folder in folders if folder.is_dir())
+
+
+def _validate_report(
+    path: Path, problems: list[Problem]
+) -> tuple[Retrospective | HealthCheck, Document] | None:
+    display = _display(path)
+    document = read_yaml(path, display)
+    if isinstance(document, Problem):
+        problems.append(document)
+        return None
+    try:
+        return report_adapter.validate_python(document.data), document
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, document, display, _report_schema()))
+        return None
+
+
+def _load_report(
+    root: Path, config: Config, team: Team, path: Path, problems: list[Problem]
+) -> LoadedReport | None:
+    validated = _validate_report(path, problems)
+    if validated is None:
+        return None
+    report, document = validated
+    display = _display(path)
+
+    kind = ReportKind(report.kind)
+    try:
+        address = PageAddress(team.id, kind, path.stem)
+    except ValueError:
+        address = None
+    if address is None or address.is_parent:
+        problems.append(
+            Problem(
+                display,
+                1,
+                1,
+                "",
+                f"file name {path.name!r} cannot name a page address; "
+                "rename it (letters, digits, '-', '_', '.'; not 'parent')",
+            )
+        )
+        return None
+
+    for index, name in enumerate(report.attachments):
+        target = (path.parent / name).resolve()
+        if not target.is_relative_to(root.resolve()) or not target.is_file():
+            line, column = document.positions.of_value(("attachments", index))
+            reason = "is outside the repo" if target.exists() else "does not exist"
+            problems.append(
+                Problem(display, line, column, f"attachments[{index}]", f"{name!r} {reason}")
+            )
+
+    template = config.kind_settings(team, kind.value).title
+    title_position = document.positions.of_value(("title",) if report.title else ("date",))
+    try:
+        title = render_title(
+            template, TitleContext(kind, report.date, report.title, team_name=team.name)
+        )
+    except TitleTemplateError as exc:
+        problems.append(Problem(display, *title_position, "title", str(exc)))
+        return None
+    source = Path(os.path.relpath(path, root)).as_posix()
+    return LoadedReport(path, source, team, report, address, title, title_position)
+
+
+def _collisions(
+    config: Config, reports: list[LoadedReport], document: Document, config_display: str
+) -> list[Problem]:
+    """Two reports at one address, or two pages that would share a title in one space."""
+    problems: list[Problem] = []
+    by_address: dict[PageAddress, LoadedReport] = {}
+    # Confluence compares titles without regard to case; so do we, to fail before it does.
+    titles: dict[tuple[str, str], str] = {}
+
+    for index, team in enumerate(config.teams):
+        for kind in ReportKind:
+            parent = config.kind_settings(team, kind.value).parent
+            if not isinstance(parent, CreateParent):
+                continue
+            key = (team.space.upper(), parent.create.casefold())
+            where = f"parent page of team {team.id!r} ({kind.value})"
+            if key in titles:
+                line, column = document.positions.of_value(
+                    (
+                        "teams",
+                        index,
+                        "retrospectives" if kind is ReportKind.RETROSPECTIVE else "health_checks",
+                        "parent",
+                    )
+                )
+                problems.append(
+                    Problem(
+                        config_display,
+                        line,
+                        column,
+                        f"teams[{index}]",
+                        f"title {parent.create!r} in space {team.space} is taken by the "
+                        f"{titles[key]}; give this team's parent a title of its own",
+                    )
+                )
+            else:
+                titles[key] = where
+
+    for loaded in reports:
+        display = _display(loaded.path)
+        first = by_address.get(loaded.address)
+        if first is not None:
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "",
+                    f"address {loaded.address} is taken by "
+                    f"{_display(first.path)}; report file names must be unique per team",
+                )
+            )
+            continue
+        by_address[loaded.address] = loaded
+        key = (loaded.team.space.upper(), loaded.title.casefold())
+        if key in titles:
+            problems.append(
+                Problem(
+                    display,
+                    *loaded.title_position,
+                    "title",
+                    f"renders the page title {loaded.title!r}, already the title of the "
+                    f"{titles[key]} in space {loaded.team.space}; set a distinct title",
+                )
+            )
+        else:
+            titles[key] = f"page of {_display(loaded.path)}"
+    return problems

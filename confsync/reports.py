@@ -1,0 +1,139 @@
+"""The report models: what a team records after a retrospective or a health check.
+
+One YAML file holds one report; ``kind`` tells which. Everything a team may leave out is
+optional, so a quick retro with three sticky notes is as valid as a full one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+__all__ = [
+    "ActionItem",
+    "Column",
+    "Dimension",
+    "HealthCheck",
+    "Item",
+    "Report",
+    "Retrospective",
+    "Theme",
+    "Votes",
+    "report_adapter",
+]
+
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(_Strict):
+    """A sticky note in a retrospective column."""
+
+    text: Text
+    votes: int = Field(default=0, ge=0, le=10_000)
+    author: Name | None = None
+    comments: list[Text] = []
+
+
+class Column(_Strict):
+    name: Name
+    items: list[Item] = []
+
+
+class Theme(_Strict):
+    """Items the team grouped together, with the group's own votes."""
+
+    name: Name
+    description: Text | None = None
+    votes: int = Field(default=0, ge=0, le=10_000)
+    items: list[Text] = Field(default=[], description="Texts of the grouped items.")
+
+
+class ActionItem(_Strict):
+    text: Text
+    owner: Name | None = None
+    due: dt.date | None = None
+    status: Literal["open", "in-progress", "done", "dropped"] = "open"
+
+
+class _Report(_Strict):
+    title: Annotated[str, Field(min_length=1, max_length=255)] | None = Field(
+        default=None, description="Optional: the date stands in for a missing title."
+    )
+    date: dt.date
+    facilitator: Name | None = None
+    participants: list[Name] = []
+    summary: Text | None = None
+    actions: list[ActionItem] = []
+    notes: Text | None = Field(default=None, description="Free text; markdown-ish is fine.")
+    attachments: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="Files (images, PDFs) to attach, relative to the report file."
+    )
+
+    @model_validator(mode="after")
+    def _participants_unique(self) -> _Report:
+        seen: set[str] = set()
+        for name in self.participants:
+            if name in seen:
+                raise ValueError(f"participant {name!r} is listed twice")
+            seen.add(name)
+        return self
+
+
+class Retrospective(_Report):
+    kind: Literal["retrospective"]
+    format: Name | None = Field(
+        default=None, description="e.g. start-stop-continue, mad-sad-glad, 4ls, sailboat."
+    )
+    columns: list[Column] = Field(min_length=1)
+    themes: list[Theme] = []
+    comments: list[Text] = []
+
+
+class Votes(_Strict):
+    green: int = Field(default=0, ge=0, le=10_000)
+    amber: int = Field(default=0, ge=0, le=10_000)
+    red: int = Field(default=0, ge=0, le=10_000)
+
+    @property
+    def total(self) -> int:
+        return self.green + self.amber + self.red
+
+    @property
+    def score(self) -> float | None:
+        """Green 1, amber 0.5, red 0, averaged; None without votes."""
+        if not self.total:
+            return None
+        return (self.green + self.amber / 2) / self.total
+
+
+class Dimension(_Strict):
+    name: Name
+    description: Text | None = None
+    votes: Votes
+    comments: list[Text] = []
+
+
+class HealthCheck(_Report):
+    kind: Literal["health-check"]
+    dimensions: list[Dimension] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dimension_names_unique(self) -> HealthCheck:
+        seen: set[str] = set()
+        for dim in self.dimensions:
+            if dim.name.casefold() in seen:
+                raise ValueError(f"dimension {dim.name!r} is listed twice")
+            seen.add(dim.name.casefold())
+        return self
+
+
+Report = Annotated[Retrospective | HealthCheck, Field(discriminator="kind")]
+
+report_adapter: TypeAdapter[Retrospective | HealthCheck] = TypeAdapter(Report)
