@@ -98,6 +98,10 @@ class DesiredAttachment:
     filename: str
     media_type: str
     digest: str
+    origin: str = "file"
+    """``file``: ``path`` (relative to the repo root) is uploaded as is; ``pdf``: the report
+    is printed to PDF when, and only when, apply uploads it."""
+    path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,193 @@
+"""A loaded repo → the pages and attachments Confluence should hold (pure, no I/O but reads).
+
+For each team and kind with reports, a parent page when the config says ``{create: TITLE}``;
+then one page per report. Each desired value carries a digest of everything that defines it,
+which is what plan compares with the ``confsync <digest>`` version message in Confluence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from confsync.config import Config, CreateParent, ExistingParent, Team
+from confsync.loading import LoadedReport, Repo
+from confsync.render.pages import PageFile, PageRenderer, RenderError, previous_of
+from confsync.reports import HealthCheck
+from confsync.types import DesiredAttachment, DesiredPage, PageAddress, ParentRef, ReportKind
+
+__all__ = ["DIGEST_FORMAT", "desired_pages", "digest_of"]
+
+DIGEST_FORMAT = 1
+"""Bumped when what a digest covers changes, so every page is re-published once."""
+
+_KIND_LABELS = {
+    ReportKind.RETROSPECTIVE: "Retrospectives",
+    ReportKind.HEALTH_CHECK: "Health checks",
+}
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp")
+
+
+def digest_of(value: Any) -> str:
+    """A short, stable fingerprint of a JSON-able value (80 bits: ample for one site)."""
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+def _parent_ref(config: Config, team: Team, kind: ReportKind) -> ParentRef:
+    parent = config.kind_settings(team, kind.value).parent
+    if isinstance(parent, CreateParent):
+        return ParentRef(address=PageAddress(team.id, kind, "parent"))
+    if isinstance(parent, ExistingParent):
+        text = parent.existing
+        return ParentRef(page_id=text) if text.isdigit() else ParentRef(title=text)
+    return ParentRef()
+
+
+def _parent_json(ref: ParentRef) -> dict[str, str | None]:
+    return {
+        "address": str(ref.address) if ref.address else None,
+        "title": ref.title,
+        "page_id": ref.page_id,
+    }
+
+
+def _page_digest(
+    address: PageAddress, space: str, parent: ParentRef, title: str, body: str,
+    attachments: tuple[DesiredAttachment, ...],
+) -> str:  # fmt: skip
+    return digest_of(
+        {
+            "format": DIGEST_FORMAT,
+            "address": str(address),
+            "space": space,
+            "parent": _parent_json(parent),
+            "title": title,
+            "body": body,
+            "attachments": sorted((a.filename, a.digest) for a in attachments),
+        }
+    )
+
+
+def _attachments(
+    repo: Repo, loaded: LoadedReport, pdf: bool, print_source: str
+) -> tuple[DesiredAttachment, ...]:
+    found: list[DesiredAttachment] = []
+    for name in loaded.report.attachments:
+        path = (loaded.path.parent / name).resolve()
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        found.append(
+            DesiredAttachment(
+                filename=path.name,
+                media_type=media_type,
+                digest=hashlib.sha256(path.read_bytes()).hexdigest()[:20],
+                origin="file",
+                path=path.relative_to(repo.root.resolve()).as_posix(),
+            )
+        )
+    if pdf:
+        inputs = {
+            "report": loaded.report.model_dump(mode="json"),
+            "title": loaded.title,
+            "team": loaded.team.name,
+            "template": print_source,
+        }
+        found.append(
+            DesiredAttachment(
+                filename=f"{loaded.address.name}.pdf",
+                media_type="application/pdf",
+                digest=digest_of(inputs),
+                origin="pdf",
+            )
+        )
+    return tuple(found)
+
+
+def desired_pages(
+    repo: Repo,
+    *,
+    renderer_for: Callable[[Team], PageRenderer] | None = None,
+    print_template_source: str = "",
+) -> list[DesiredPage]:
+    """Every page the repo asks for: parents first, then reports, each sorted by address.
+
+    Raises RenderError (naming the report) if a template fails or renders malformed XML.
+    """
+    renderers: dict[str, PageRenderer] = {}
+
+    def renderer(team: Team) -> PageRenderer:
+        if renderer_for is not None:
+            return renderer_for(team)
+        if team.id not in renderers:
+            overrides = repo.root / team.templates if team.templates else None
+            renderers[team.id] = PageRenderer(overrides)
+        return renderers[team.id]
+
+    history: dict[str, list[HealthCheck]] = {}
+    for loaded in repo.reports:
+        if isinstance(loaded.report, HealthCheck):
+            history.setdefault(loaded.team.id, []).append(loaded.report)
+
+    parents: dict[PageAddress, DesiredPage] = {}
+    pages: list[DesiredPage] = []
+    for loaded in repo.reports:
+        team, kind = loaded.team, loaded.kind
+        parent = _parent_ref(repo.config, team, kind)
+        settings = repo.config.kind_settings(team, kind.value)
+        if parent.address is not None and parent.address not in parents:
+            assert isinstance(settings.parent, CreateParent)
+            parents[parent.address] = _parent_page(renderer(team), team, kind, settings.parent)
+        attachments = _attachments(repo, loaded, settings.pdf, print_template_source)
+        files = [PageFile(a.filename, a.media_type in _IMAGE_TYPES) for a in attachments]
+        try:
+            if isinstance(loaded.report, HealthCheck):
+                previous = previous_of(loaded.report, history.get(team.id, []))
+                body = renderer(team).health_check(
+                    loaded.report, team_name=team.name, previous=previous, files=files
+                )
+            else:
+                body = renderer(team).retrospective(loaded.report, team_name=team.name, files=files)
+        except RenderError as exc:
+            raise RenderError(f"{loaded.source}: {exc}") from exc
+        digest = _page_digest(loaded.address, team.space, parent, loaded.title, body, attachments)
+        pages.append(
+            DesiredPage(
+                address=loaded.address,
+                space_key=team.space,
+                parent=parent,
+                title=loaded.title,
+                body=body,
+                digest=digest,
+                source=loaded.source,
+                attachments=attachments,
+            )
+        )
+    ordered = sorted(parents.values(), key=lambda p: p.address)
+    return ordered + sorted(pages, key=lambda p: p.address)
+
+
+def _parent_page(
+    renderer: PageRenderer, team: Team, kind: ReportKind, setting: CreateParent
+) -> DesiredPage:
+    address = PageAddress(team.id, kind, "parent")
+    body = renderer.parent(title=setting.create, team_name=team.name, kind_label=_KIND_LABELS[kind])
+    root = ParentRef()
+    return DesiredPage(
+        address=address,
+        space_key=team.space,
+        parent=root,
+        title=setting.create,
+        body=body,
+        digest=_page_digest(address, team.space, root, setting.create, body, ()),
+        source="confsync.yaml",
+    )
+
+
+def read_attachment(root: Path, attachment: DesiredAttachment) -> bytes:
+    """The bytes of a file attachment (PDFs are produced by render.pdf instead)."""
+    assert attachment.path is not None
+    return (root / attachment.path).read_bytes()

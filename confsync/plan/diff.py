@@ -1,0 +1,334 @@
+"""Desired × observed → Plan. Pure: no I/O, the same inputs always give the same plan.
+
+Identity is the page address, kept in each managed page's ``confsync`` content property; a page
+whose latest version message is ``confsync <digest of the desired page>`` is unchanged without
+reading anything else. Ownership and drift follow DESIGN.md: confsync never touches a page it
+does not manage unless the team says ``adopt: true``, and a page edited by hand since confsync
+last wrote it is handled as the team's ``on_drift`` says.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from confsync.config import Team
+from confsync.plan.model import Action, AttachmentChange, Change, PageState, Plan, PlanOrigin
+from confsync.plan.observation import Observation, SpaceView, digest_in
+from confsync.types import Attachment, DesiredPage, Page, PageAddress
+
+__all__ = ["body_text", "diff"]
+
+_BLOCK_END = re.compile(r"<br\s*/?>|</(p|h[1-6]|li|tr|th|td|ac:task|ac:parameter)>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def body_text(storage: str) -> list[str]:
+    """Storage format → the lines of text a reader sees, for a reviewable diff."""
+    text = _TAG.sub("", _BLOCK_END.sub("\n", storage))
+    return [line.strip() for line in html.unescape(text).splitlines() if line.strip()]
+
+
+def _unified(before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        body_text(before), body_text(after), "current", "desired", n=2, lineterm=""
+    )
+    return "\n".join(lines)
+
+
+def _fields(before: PageState, after: PageState) -> dict[str, Any]:
+    """Field-level differences for reviewers: ``{field: {"old": ..., "new": ...}}``."""
+    compared = DeepDiff(
+        {"title": before.title, "parent": before.parent},
+        {"title": after.title, "parent": after.parent},
+    )
+    changed: dict[str, Any] = {}
+    for path, values in compared.get("values_changed", {}).items():
+        name = path.removeprefix("root['").removesuffix("']")
+        changed[name] = {"old": values["old_value"], "new": values["new_value"]}
+    for path, values in compared.get("type_changes", {}).items():
+        name = path.removeprefix("root['").removesuffix("']")
+        changed[name] = {"old": values["old_value"], "new": values["new_value"]}
+    return changed
+
+
+@dataclass
+class _Differ:
+    desired: Sequence[DesiredPage]
+    observation: Observation
+    teams: Mapping[str, Team]
+
+    def __post_init__(self) -> None:
+        self.by_address = {str(d.address): d for d in self.desired}
+        # Pages confsync manages, by address: from marks read, then from digests that match.
+        self.managed: dict[str, Page] = {}
+        self.claimed: set[str] = set()
+        for view in self.observation.spaces.values():
+            for page in view.pages:
+                mark = view.marks.get(page.id)
+                if mark is not None and mark.address not in self.managed:
+                    self.managed[mark.address] = page
+        for d in self.desired:
+            view = self.observation.spaces[d.space_key]
+            for page in view.pages:
+                if digest_in(page.version.message) == d.digest:
+                    self.managed.setdefault(str(d.address), page)
+        # A page we stamped but whose mark is missing (a run killed between the two writes)
+        # is still ours: recognise it by its title.
+        for d in self.desired:
+            if str(d.address) in self.managed:
+                continue
+            view = self.observation.spaces[d.space_key]
+            for page in view.pages:
+                if (
+                    page.id in view.marks
+                    and view.marks[page.id] is None
+                    and digest_in(page.version.message) is not None
+                    and page.title.casefold() == d.title.casefold()
+                ):
+                    self.managed[str(d.address)] = page
+        self.managed_ids = {page.id for page in self.managed.values()}
+        self.planned_ids: dict[str, str | None] = {}
+
+    def view(self, page: DesiredPage) -> SpaceView:
+        return self.observation.spaces[page.space_key]
+
+    def title_of(self, view: SpaceView, page_id: str | None) -> str | None:
+        if page_id is None:
+            return None
+        for page in view.pages:
+            if page.id == page_id:
+                return page.title
+        return page_id
+
+    def parent_target(self, d: DesiredPage) -> tuple[str | None, str | None, str | None]:
+        """(parent page id or None, parent title for display, problem) for a desired page."""
+        view = self.view(d)
+        if d.parent.address is not None:
+            parent = self.by_address.get(str(d.parent.address))
+            title = parent.title if parent else str(d.parent.address)
+            return self.planned_ids.get(str(d.parent.address)), title, None
+        if d.parent.title is not None:
+            wanted = d.parent.title.casefold()
+            for page in view.pages:
+                if page.title.casefold() == wanted:
+                    return page.id, page.title, None
+            return (
+                None,
+                d.parent.title,
+                f"parent page {d.parent.title!r} does not exist in space {d.space_key}",
+            )
+        if d.parent.page_id is not None:
+            found = next((p for p in view.pages if p.id == d.parent.page_id), None)
+            if found is None:
+                problem = (
+                    f"parent page id {d.parent.page_id} is not a current page of space "
+                    f"{d.space_key}"
+                )
+                return None, d.parent.page_id, problem
+            return found.id, found.title, None
+        return None, None, None
+
+    def parent_matches(self, d: DesiredPage, page: Page, parent_id: str | None) -> bool:
+        if d.parent.address is None and d.parent.title is None and d.parent.page_id is None:
+            # At the space root: Cloud hangs "root" pages under the space homepage.
+            return page.parent_id in (None, self.view(d).space.homepage_id)
+        return parent_id is not None and page.parent_id == parent_id
+
+    def state(self, page: Page, view: SpaceView) -> PageState:
+        return PageState(
+            title=page.title,
+            parent=self.title_of(view, page.parent_id),
+            parent_id=page.parent_id,
+            digest=digest_in(page.version.message),
+            version=page.version.number,
+            page_id=page.id,
+        )
+
+    def attachment_changes(
+        self, d: DesiredPage, page_id: str | None
+    ) -> tuple[AttachmentChange, ...]:
+        current: dict[str, Attachment] = {}
+        if page_id is not None:
+            current = {a.filename: a for a in self.observation.attachments.get(page_id, ())}
+        changes = []
+        for a in d.attachments:
+            found = current.get(a.filename)
+            if found is not None and digest_in(found.comment) == a.digest:
+                continue
+            changes.append(
+                AttachmentChange(
+                    filename=a.filename,
+                    media_type=a.media_type,
+                    digest=a.digest,
+                    origin=a.origin,
+                    path=a.path,
+                    attachment_id=found.id if found is not None else None,
+                    attachment_version=found.version if found is not None else None,
+                )
+            )
+        return tuple(changes)
+
+    def change_for(self, d: DesiredPage) -> Change:
+        view = self.view(d)
+        team = self.teams[d.address.team]
+        parent_id, parent_title, problem = self.parent_target(d)
+        after = PageState(d.title, parent_title, parent_id, d.digest)
+        common: dict[str, Any] = {
+            "address": str(d.address),
+            "space": d.space_key,
+            "after": after,
+            "parent_address": str(d.parent.address) if d.parent.address else None,
+            "source": d.source,
+        }
+        if problem is not None:
+            return Change(action=Action.CONFLICT, reason=problem, blocking=True, **common)
+        page = self.managed.get(str(d.address))
+        if page is None:
+            return self.new_page(d, view, team, common)
+        self.planned_ids[str(d.address)] = page.id
+        before = self.state(page, view)
+        common["before"] = before
+        if before.digest is None:
+            reason = f"edited by hand since confsync last wrote it (version {before.version})"
+            if team.on_drift == "fail":
+                return Change(
+                    action=Action.DRIFT,
+                    reason=f"{reason}; on_drift is fail: keep the edit in the report file, "
+                    "or set on_drift: overwrite or skip",
+                    blocking=True,
+                    **common,
+                )
+            if team.on_drift == "skip":
+                return Change(action=Action.DRIFT, reason=f"{reason}; skipped", **common)
+            return self.update(d, page, before, after, f"{reason}; overwriting", common)
+        if before.digest == d.digest:
+            if self.parent_matches(d, page, parent_id):
+                return Change(action=Action.NOOP, reason="up to date", **common)
+            return Change(
+                action=Action.MOVE,
+                reason=f"moved by hand; back under {parent_title or 'the space root'}",
+                fields=_fields(before, after),
+                **common,
+            )
+        return self.update(d, page, before, after, "report changed", common)
+
+    def update(
+        self,
+        d: DesiredPage,
+        page: Page,
+        before: PageState,
+        after: PageState,
+        reason: str,
+        common: dict[str, Any],
+    ) -> Change:
+        body = self.observation.bodies.get(page.id)
+        return Change(
+            action=Action.UPDATE,
+            reason=reason,
+            fields=_fields(before, after),
+            body_diff=_unified(body, d.body) if body is not None else "",
+            attachments=self.attachment_changes(d, page.id),
+            **common,
+        )
+
+    def new_page(
+        self, d: DesiredPage, view: SpaceView, team: Team, common: dict[str, Any]
+    ) -> Change:
+        taken = next((p for p in view.pages if p.title.casefold() == d.title.casefold()), None)
+        if taken is None or taken.id in self.managed_ids:
+            self.planned_ids[str(d.address)] = None
+            if taken is not None:
+                return Change(
+                    action=Action.CONFLICT,
+                    reason=f"title {d.title!r} is used by another page confsync manages "
+                    f"(page {taken.id}); give the reports distinct titles",
+                    blocking=True,
+                    **common,
+                )
+            return Change(
+                action=Action.CREATE,
+                reason="new parent page" if d.address.is_parent else "new report",
+                body_diff=_unified("", d.body),
+                attachments=self.attachment_changes(d, None),
+                **common,
+            )
+        before = self.state(taken, view)
+        if not team.adopt:
+            return Change(
+                action=Action.CONFLICT,
+                reason=f"title {d.title!r} is taken by page {taken.id}, which confsync does "
+                f"not manage; set adopt: true for team {team.id} to take it over, or change "
+                "the title",
+                before=before,
+                blocking=True,
+                **{k: v for k, v in common.items() if k != "before"},
+            )
+        self.planned_ids[str(d.address)] = taken.id
+        common["before"] = before
+        return self.update(d, taken, before, common["after"], "adopting an existing page", common)
+
+    def deletions(self) -> list[Change]:
+        changes = []
+        for key in sorted(self.observation.spaces):
+            view = self.observation.spaces[key]
+            for page in view.pages:
+                mark = view.marks.get(page.id)
+                if mark is None or mark.address in self.by_address:
+                    continue
+                team = self.teams.get(_team_of(mark.address))
+                if team is None or not team.prune:
+                    continue
+                before = self.state(page, view)
+                if before.digest is None:
+                    changes.append(
+                        Change(
+                            address=mark.address,
+                            action=Action.DRIFT,
+                            space=key,
+                            reason="its report is gone, but it was edited by hand: not deleted",
+                            before=before,
+                            source=mark.source,
+                        )
+                    )
+                    continue
+                changes.append(
+                    Change(
+                        address=mark.address,
+                        action=Action.DELETE,
+                        space=key,
+                        reason=f"report {mark.source} is gone (prune is on)",
+                        before=before,
+                        source=mark.source,
+                    )
+                )
+        return changes
+
+
+def _team_of(address: str) -> str:
+    try:
+        return PageAddress.parse(address).team
+    except ValueError:
+        return ""
+
+
+def diff(
+    desired: Sequence[DesiredPage],
+    observation: Observation,
+    teams: Mapping[str, Team],
+    origin: PlanOrigin,
+) -> Plan:
+    """The plan that moves Confluence from ``observation`` to ``desired``.
+
+    ``desired`` lists parents before their children (as ``desired_pages`` returns it).
+    """
+    differ = _Differ(desired, observation, teams)
+    changes = [differ.change_for(d) for d in desired]
+    changes.extend(differ.deletions())
+    return Plan(origin=origin, changes=tuple(changes))

@@ -1,0 +1,160 @@
+"""The plan's views: JSON (the source), and text and markdown rendered from that same JSON.
+
+The summary line (``Plan: N to create, N to update, N to move, N to delete.`` or
+``No changes.``) is public API: scripts grep for it. Change it only with a major version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from confsync.plan.model import Plan
+
+__all__ = ["MARKDOWN_LIMIT", "render_json", "render_markdown", "render_text", "summary_line"]
+
+MARKDOWN_LIMIT = 60_000
+"""Pull-request comments hold 65,536 characters on GitHub; leave room for the CI's own text."""
+
+_MARKERS = {
+    "create": "+",
+    "update": "~",
+    "move": "~",
+    "delete": "-",
+    "conflict": "!",
+    "drift": "!",
+    "noop": " ",
+}
+_COLOURS = {"+": "green", "~": "yellow", "-": "red", "!": "magenta", " ": "white"}
+
+Style = Callable[[str, str], str]
+
+
+def _plain(text: str, _colour: str) -> str:
+    return text
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def summary_line(data: dict[str, Any]) -> str:
+    changes = data["changes"]
+    if not any(_writes(c) for c in changes):
+        return "No changes."
+    s = data["summary"]
+    return (
+        f"Plan: {s['create']} to create, {s['update']} to update, "
+        f"{s['move']} to move, {s['delete']} to delete."
+    )
+
+
+def _writes(change: dict[str, Any]) -> bool:
+    if change["attachments"]:
+        return True
+    return change["action"] in ("create", "update", "move", "delete")
+
+
+def _headline(change: dict[str, Any]) -> str:
+    action = change["action"]
+    title = (change.get("after") or change.get("before") or {}).get("title", "")
+    return f"{action} {title!r} ({change['address']}, space {change['space']})"
+
+
+def _details(change: dict[str, Any]) -> list[str]:
+    lines = [f"reason: {change['reason']}"]
+    for name, values in sorted(change.get("fields", {}).items()):
+        lines.append(f"{name}: {values['old']!r} -> {values['new']!r}")
+    for attachment in change["attachments"]:
+        verb = "new version of" if attachment["attachment_id"] else "upload"
+        lines.append(f"{verb} {attachment['filename']} ({attachment['media_type']})")
+    return lines
+
+
+def _blocking_note(data: dict[str, Any]) -> str | None:
+    blocking = [c for c in data["changes"] if c["blocking"]]
+    if not blocking:
+        return None
+    noun = "change blocks" if len(blocking) == 1 else "changes block"
+    return f"{len(blocking)} {noun} apply (marked !): resolve them and plan again."
+
+
+def render_text(plan: Plan, *, style: Style | None = None, show_body: bool = True) -> str:
+    """The plan as a terminal shows it; ``style(text, colour)`` colours it (None: plain)."""
+    paint = style or _plain
+    data = plan.to_json()
+    out: list[str] = []
+    shown = [c for c in data["changes"] if c["action"] != "noop" or c["attachments"]]
+    if shown:
+        out.append("confsync will make these changes:")
+        out.append("")
+    for change in shown:
+        marker = _MARKERS[change["action"]]
+        out.append(paint(f"{marker} {_headline(change)}", _COLOURS[marker]))
+        out.extend(f"    {line}" for line in _details(change))
+        if show_body and change["body_diff"] and change["action"] == "update":
+            for line in change["body_diff"].splitlines()[2:]:
+                colour = "green" if line.startswith("+") else "red" if line[:1] == "-" else "white"
+                out.append(paint(f"      {line}", colour))
+        out.append("")
+    unchanged = sum(1 for c in data["changes"] if c["action"] == "noop" and not c["attachments"])
+    if unchanged:
+        out.append(f"{unchanged} page{'s' if unchanged != 1 else ''} up to date.")
+    note = _blocking_note(data)
+    if note:
+        out.append(paint(note, "magenta"))
+    out.append(summary_line(data))
+    uploads = data["summary"]["upload"]
+    if uploads:
+        out.append(f"{uploads} attachment{'s' if uploads != 1 else ''} to upload.")
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: a summary table, then one <details> per changed page."""
+    data = plan.to_json()
+    s = data["summary"]
+    head = [
+        "### confsync plan",
+        "",
+        f"**{summary_line(data)}**",
+        "",
+        "| create | update | move | delete | upload | conflict | drift | unchanged |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {s['create']} | {s['update']} | {s['move']} | {s['delete']} | {s['upload']} "
+        f"| {s['conflict']} | {s['drift']} | {s['noop']} |",
+        "",
+    ]
+    note = _blocking_note(data)
+    if note:
+        head += [f"> [!WARNING]\n> {note}", ""]
+    sections: list[str] = []
+    for change in data["changes"]:
+        if change["action"] == "noop" and not change["attachments"]:
+            continue
+        marker = _MARKERS[change["action"]]
+        body = "\n".join(f"- {_escape(line)}" for line in _details(change))
+        block = [
+            "<details>",
+            f"<summary><code>{marker}</code> {_escape(_headline(change))}</summary>",
+            "",
+            body,
+        ]
+        if change["body_diff"]:
+            block += ["", "```diff", change["body_diff"].replace("```", "` ` `"), "```"]
+        block += ["", "</details>", ""]
+        sections.append("\n".join(block))
+    text = "\n".join(head)
+    for index, section in enumerate(sections):
+        rest = len(sections) - index
+        if len(text) + len(section) > limit - 200:
+            text += f"\n… and {rest} more change{'s' if rest != 1 else ''} not shown here "
+            text += "(comment size limit); see the plan file for all of them.\n"
+            break
+        text += section
+    return text
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
