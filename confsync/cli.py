@@ -80,8 +80,9 @@ def validate(ctx: click.Context, directory: Path | None) -> None:
 
     repo = load_repo(_directory(ctx, directory))
     count = len(repo.reports)
+    teams = len(repo.config.teams)
     click.echo(
-        f"{repo.root / 'confsync.yaml'}: valid; {len(repo.config.teams)} teams, "
+        f"{repo.root / 'confsync.yaml'}: valid; {teams} team{'s' if teams != 1 else ''}, "
         f"{count} report{'s' if count != 1 else ''}."
     )
 
@@ -106,6 +107,191 @@ def schema(out: Path) -> None:
     for name, document in json_schemas().items():
         (out / name).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         click.echo(f"wrote {out / name}")
+
+
+def _style_for(colour: bool | None) -> Callable[[str, str], str] | None:
+    import os
+
+    use = colour if colour is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    return (lambda text, fg: click.style(text, fg=fg)) if use else None
+
+
+team_option = click.option(
+    "--team", metavar="ID", default=None, help="Only this team's pages (a team id)."
+)
+colour_option = click.option(
+    "--color/--no-color",
+    "colour",
+    default=None,
+    help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
+)
+
+
+@cli.command()
+@directory_option
+@team_option
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan (JSON)."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown suits a pull-request comment; json is the versioned plan format.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to do, 2 when the plan has changes, 1 on error.",
+)
+@colour_option
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    directory: Path | None,
+    team: str | None,
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    colour: bool | None,
+) -> int:
+    """Show what apply would change in Confluence, without changing anything.
+
+    Reads the repo, renders every page, reads what Confluence holds now and prints the
+    difference, like terraform plan. Save it with --out and pass the file to apply to make
+    exactly those changes.
+
+    \b
+    Markers: + create  ~ update or move  - delete  ! conflict or drift (blocks apply)
+    """
+    import asyncio
+
+    from confsync.plan.output import render_json, render_markdown, render_text
+    from confsync.workflow import open_backend, prepare, run_plan
+
+    workspace = prepare(_directory(ctx, directory), team=team)
+
+    async def make() -> Any:
+        async with open_backend(workspace) as confluence:
+            return await run_plan(workspace, confluence)
+
+    result = asyncio.run(make())
+    if out is not None:
+        out.write_text(render_json(result))
+    if output_format == "json":
+        click.echo(render_json(result), nl=False)
+    elif output_format == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        click.echo(render_text(result, style=_style_for(colour)), nl=False)
+    if out is not None and output_format != "json":
+        click.echo(f"Saved the plan to {out}; apply it with: confsync apply {out}")
+    if result.blocking:
+        return EXIT_ERROR
+    if detailed_exitcode and result.has_changes:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+@cli.command()
+@directory_option
+@team_option
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@colour_option
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    directory: Path | None,
+    team: str | None,
+    plan_file: Path | None,
+    auto_approve: bool,
+    colour: bool | None,
+) -> int:
+    """Make the changes a plan shows.
+
+    With PLAN_FILE (from plan --out), apply exactly that plan, refusing one made from another
+    config, commit or confsync version. Without it, plan, show the plan, and ask before
+    applying (unless --auto-approve). A second run has nothing to do.
+    """
+    import asyncio
+    import json
+
+    from confsync.apply import Outcome
+    from confsync.plan.model import Plan
+    from confsync.plan.output import render_text
+    from confsync.workflow import check_plan_origin, open_backend, prepare, run_apply, run_plan
+
+    workspace = prepare(_directory(ctx, directory), team=team)
+    saved: Plan | None = None
+    if plan_file is not None:
+        try:
+            saved = Plan.from_json(json.loads(plan_file.read_text()))
+        except (OSError, ValueError) as exc:
+            raise ConfsyncError(f"cannot read the plan file {plan_file}: {exc}") from exc
+        # Refuse a stale plan before showing it: its changes will not be made.
+        check_plan_origin(workspace, saved)
+    style = _style_for(colour)
+
+    async def run() -> Any:
+        async with open_backend(workspace) as confluence:
+            chosen = saved or await run_plan(workspace, confluence)
+            click.echo(render_text(chosen, style=style), nl=False)
+            if chosen.blocking:
+                raise ConfsyncError("nothing was applied: the plan has blocking changes (!)")
+            if not chosen.has_changes:
+                return None
+            if saved is None and not auto_approve:
+                if not sys.stdin.isatty():
+                    raise click.UsageError(
+                        "not on a terminal: pass --auto-approve to apply without asking"
+                    )
+                if not click.confirm("Apply these changes?", default=False):
+                    raise ConfsyncError("apply cancelled; nothing was changed")
+            total = sum(1 for c in chosen.changes if c.changes_anything)
+            return await _apply_with_progress(workspace, chosen, confluence, total)
+
+    async def _apply_with_progress(
+        workspace: Any, chosen: Plan, confluence: Any, total: int
+    ) -> Any:
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
+
+                def tick(outcome: Outcome) -> None:
+                    bar.update(1)
+
+                return await run_apply(workspace, chosen, confluence, tick)
+
+        def line(outcome: Outcome) -> None:
+            state = "ok" if outcome.ok else "FAILED"
+            click.echo(f"{state}: {outcome.change.action} {outcome.change.address}", err=True)
+
+        return await run_apply(workspace, chosen, confluence, line)
+
+    result = asyncio.run(run())
+    if result is None:
+        return EXIT_OK
+    for outcome in result.outcomes:
+        change = outcome.change
+        title = (change.after or change.before).title if (change.after or change.before) else ""
+        mark = "+" if change.action == "create" else "-" if change.action == "delete" else "~"
+        if outcome.ok:
+            click.echo(f"{mark} {title}: {outcome.detail}")
+        else:
+            click.echo(f"! {title} ({change.address}): {outcome.detail}", err=True)
+    done = len(result.outcomes) - len(result.failed)
+    click.echo(f"Apply complete: {done} changed, {len(result.failed)} failed.")
+    settings = workspace.repo.config.confluence
+    if settings.sandbox is not None:
+        db = workspace.repo.root / settings.sandbox
+        click.echo(
+            "The pages are in the embedded sandbox. To browse them, run\n"
+            f"  confsync sandbox serve --db {db} --edition {settings.edition}\n"
+            "and open http://127.0.0.1:8090/"
+        )
+    return EXIT_ERROR if result.failed else EXIT_OK
 
 
 def _register_optional_commands() -> None:

@@ -21,6 +21,8 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -48,16 +50,35 @@ REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _ANY_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _secret_reference(value: str) -> str:
+_EXAMPLE_VARIABLES = {
+    "token": "CONFLUENCE_API_TOKEN",
+    "password": "CONFLUENCE_PASSWORD",
+    "client_secret": "CONFLUENCE_CLIENT_SECRET",
+    "refresh_token": "CONFLUENCE_REFRESH_TOKEN",
+}
+
+
+def _secret_reference(value: str, info: ValidationInfo) -> str:
     if not REFERENCE.match(value):
+        example = _EXAMPLE_VARIABLES.get(info.field_name or "", "CONFLUENCE_SECRET")
         raise ValueError(
             "secrets must not be written in the file: write a reference such as "
-            "${CONFLUENCE_API_TOKEN} here and set that environment variable (in CI, as a secret)"
+            f"${{{example}}} here and set that environment variable (in CI, as a secret)"
         )
     return value
 
 
-SecretRef = Annotated[str, AfterValidator(_secret_reference)]
+SecretRef = Annotated[
+    str,
+    AfterValidator(_secret_reference),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": REFERENCE.pattern,
+            "description": "A ${ENV_VAR} reference: secrets are never written in the file.",
+        }
+    ),
+]
 """A ``${NAME}`` reference to an environment variable holding a secret."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,16 @@ class LoadedReport:
     report: Retrospective | HealthCheck
     address: PageAddress
     title: str
-    title_position: tuple[int, int]
-    """Where the report's title (or, without one, its date) is written: for messages."""
+    document: Document = field(repr=False, compare=False)
 
     @property
     def kind(self) -> ReportKind:
         return ReportKind(self.report.kind)
+
+    @property
+    def title_position(self) -> tuple[int, int]:
+        """Where the report's title (or, without one, its date) is written: for messages."""
+        return self.document.positions.of_value(("title",) if self.report.title else ("date",))
 
 
 @dataclass(frozen=True)
@@ -162,8 +166,8 @@ def _template_problems(config: Config, document: Document, display: str) -> list
     for loc, template, kind in settings:
         if template is None:
             continue
-        line, column = document.positions.of_value(loc)
         for message in check_template(template, kind):
+            line, column = document.positions.of_value(loc)
             problems.append(Problem(display, line, column, field_path(loc), message))
     return problems
 
@@ -208,38 +212,49 @@ def _load_report(
     except ValueError:
         address = None
     if address is None or address.is_parent:
-        problems.append(
-            Problem(
-                display,
-                1,
-                1,
-                "",
-                f"file name {path.name!r} cannot name a page address; "
-                "rename it (letters, digits, '-', '_', '.'; not 'parent')",
+        if address is not None:
+            why = (
+                "is reserved for the parent page confsync creates; "
+                f"rename the report (for example to {report.date.isoformat()}-{path.name})"
             )
-        )
+        else:
+            why = "starts or ends with white space, which a page address cannot; rename it"
+        problems.append(Problem(display, 1, 1, "", f"the file name {path.name!r} {why}"))
         return None
 
     for index, name in enumerate(report.attachments):
-        target = (path.parent / name).resolve()
-        if not target.is_relative_to(root.resolve()) or not target.is_file():
+        reason = _attachment_problem(root, path, name)
+        if reason is not None:
             line, column = document.positions.of_value(("attachments", index))
-            reason = "is outside the repo" if target.exists() else "does not exist"
             problems.append(
                 Problem(display, line, column, f"attachments[{index}]", f"{name!r} {reason}")
             )
 
     template = config.kind_settings(team, kind.value).title
-    title_position = document.positions.of_value(("title",) if report.title else ("date",))
+    if check_template(template, kind):
+        return None  # the template's own problem is reported once, where confsync.yaml sets it
     try:
         title = render_title(
             template, TitleContext(kind, report.date, report.title, team_name=team.name)
         )
     except TitleTemplateError as exc:
-        problems.append(Problem(display, *title_position, "title", str(exc)))
+        position = document.positions.of_value(("title",) if report.title else ("date",))
+        problems.append(Problem(display, *position, "title", str(exc)))
         return None
     source = Path(os.path.relpath(path, root)).as_posix()
-    return LoadedReport(path, source, team, report, address, title, title_position)
+    return LoadedReport(path, source, team, report, address, title, document)
+
+
+def _attachment_problem(root: Path, report: Path, name: str) -> str | None:
+    """Why ``name`` (relative to the report file) cannot be attached, or None when it can."""
+    target = (report.parent / name).resolve()
+    if not target.is_relative_to(root.resolve()):
+        return "is outside the repo; attach only files kept in the repo"
+    if not target.exists():
+        return "does not exist (attachment paths are relative to the report file)"
+    if not target.is_file():
+        return "is not a file"
+    return None
 
 
 def _collisions(
@@ -249,7 +264,7 @@ def _collisions(
     problems: list[Problem] = []
     by_address: dict[PageAddress, LoadedReport] = {}
     # Confluence compares titles without regard to case; so do we, to fail before it does.
-    titles: dict[tuple[str, str], str] = {}
+    titles: dict[tuple[str, str], tuple[str, str]] = {}
 
     for index, team in enumerate(config.teams):
         for kind in ReportKind:
@@ -257,28 +272,26 @@ def _collisions(
             if not isinstance(parent, CreateParent):
                 continue
             key = (team.space.upper(), parent.create.casefold())
-            where = f"parent page of team {team.id!r} ({kind.value})"
+            where = f"{kind.value} parent page of team {team.id!r}"
             if key in titles:
-                line, column = document.positions.of_value(
-                    (
-                        "teams",
-                        index,
-                        "retrospectives" if kind is ReportKind.RETROSPECTIVE else "health_checks",
-                        "parent",
-                    )
+                kind_loc: Loc = (
+                    "teams",
+                    index,
+                    "retrospectives" if kind is ReportKind.RETROSPECTIVE else "health_checks",
                 )
+                line, column = document.positions.of_value((*kind_loc, "parent"))
                 problems.append(
                     Problem(
                         config_display,
                         line,
                         column,
-                        f"teams[{index}]",
+                        field_path((*kind_loc, "parent")),
                         f"title {parent.create!r} in space {team.space} is taken by the "
-                        f"{titles[key]}; give this team's parent a title of its own",
+                        f"{titles[key][0]}; give this team's parent a title of its own",
                     )
                 )
             else:
-                titles[key] = where
+                titles[key] = (where, parent.create)
 
     for loaded in reports:
         display = _display(loaded.path)
@@ -290,23 +303,26 @@ def _collisions(
                     1,
                     1,
                     "",
-                    f"address {loaded.address} is taken by "
-                    f"{_display(first.path)}; report file names must be unique per team",
+                    f"has the same page address ({loaded.address}) as "
+                    f"{_display(first.path)}: the address is the file name without folder "
+                    "and extension, so rename one of the two",
                 )
             )
             continue
         by_address[loaded.address] = loaded
         key = (loaded.team.space.upper(), loaded.title.casefold())
         if key in titles:
+            taken_by, taken_title = titles[key]
+            case = " (Confluence ignores case in titles)" if taken_title != loaded.title else ""
             problems.append(
                 Problem(
                     display,
                     *loaded.title_position,
                     "title",
                     f"renders the page title {loaded.title!r}, already the title of the "
-                    f"{titles[key]} in space {loaded.team.space}; set a distinct title",
+                    f"{taken_by} in space {loaded.team.space}{case}; set a distinct title",
                 )
             )
         else:
-            titles[key] = f"page of {_display(loaded.path)}"
+            titles[key] = (f"page of {_display(loaded.path)}", loaded.title)
     return problems

@@ -1,69 +1,155 @@
-"""Pydantic validation errors → positioned, plainly worded ``Problem``s."""
+"""Pydantic validation errors → positioned, plainly worded ``Problem``s.
+
+Each message names what is wrong in the user's terms (a field, a value as written) and, where
+there is one, the fix: a "did you mean" for a misspelt key or value, the allowed keys, the
+format a date takes. A check the models make across fields ("participant 'Zoë' is listed
+twice") is positioned at the field it is about, not at the start of the mapping.
+"""
 
 from __future__ import annotations
 
+import ast
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from confsync.errors import Problem
-from confsync.yamlio import Document, Loc
+from confsync.yamlio import Document, Loc, field_path
 
 __all__ = ["field_path", "problems_from"]
 
 
-def field_path(loc: Iterable[str | int]) -> str:
-    """``("teams", 1, "space")`` → ``teams[1].space``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
+@dataclass(frozen=True)
+class _Step:
+    """One part of a pydantic ``loc``: a field of the document, or a union tag."""
+
+    part: str | int
+    is_tag: bool
 
 
-def _document_loc(loc: tuple[Any, ...], data: Any, missing: bool) -> Loc:
-    """Drop the union tags pydantic puts in ``loc`` (``"retrospective"``, ``"api-token"``...)."""
-    result: list[str | int] = []
+def _steps(loc: tuple[Any, ...], data: Any, missing: bool) -> list[_Step]:
+    """Tell the document's fields from the union tags pydantic puts in ``loc``."""
+    steps: list[_Step] = []
     node = data
     for index, part in enumerate(loc):
         in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if in_dict or in_list:
             node = node[part]
-            result.append(part)
+            steps.append(_Step(part, False))
         elif isinstance(node, dict | list) and not (missing and index == len(loc) - 1):
-            continue  # a tag: it names the branch of a union, not a field
+            steps.append(_Step(str(part), True))  # names the branch of a union, not a field
         else:
-            result.append(part)
+            steps.append(_Step(part, False))
             node = None
-    return tuple(result)
+    return steps
 
 
-def _allowed_keys(schema: dict[str, Any], loc: Loc) -> set[str]:
-    """The field names the JSON schema allows at ``loc`` (for "did you mean" hints)."""
+def _node_at(data: Any, loc: Loc) -> Any:
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+# ---- the JSON schema, for the keys allowed at a place -------------------------------------------
+
+
+def _allowed_keys(schema: dict[str, Any], steps: list[_Step]) -> set[str]:
+    """The field names the JSON schema allows where ``steps`` lead (for "did you mean")."""
     defs = schema.get("$defs", {})
 
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        return resolve(defs[node["$ref"].split("/")[-1]]) if "$ref" in node else node
+
     def branches(node: dict[str, Any]) -> list[dict[str, Any]]:
-        if "$ref" in node:
-            return branches(defs[node["$ref"].split("/")[-1]])
+        node = resolve(node)
         found = [node]
         for key in ("anyOf", "oneOf", "allOf"):
             for sub in node.get(key, []):
                 found.extend(branches(sub))
         return found
 
+    def select(current: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
+        for b in current:
+            mapping = b.get("discriminator", {}).get("mapping", {})
+            if tag in mapping:
+                return branches({"$ref": mapping[tag]})
+        by_title = [b for b in current if b.get("title") == tag]
+        by_property = [b for b in current if tag in b.get("properties", {})]
+        return by_title or by_property or current
+
     current = branches(schema)
-    for part in loc:
+    for step in steps:
+        if step.is_tag:
+            current = select(current, str(step.part))
+            continue
         nxt: list[dict[str, Any]] = []
         for b in current:
-            if isinstance(part, int) and "items" in b:
+            if isinstance(step.part, int) and "items" in b:
                 nxt.extend(branches(b["items"]))
-            elif isinstance(part, str) and part in b.get("properties", {}):
-                nxt.extend(branches(b["properties"][part]))
+            elif isinstance(step.part, str) and step.part in b.get("properties", {}):
+                nxt.extend(branches(b["properties"][step.part]))
         current = nxt
     return {key for b in current for key in b.get("properties", {})}
+
+
+def _homes(schema: dict[str, Any], name: str, tag: str | None) -> list[str]:
+    """The places (``columns[].items[]``) where the schema has a field ``name``; not the top.
+
+    ``tag`` picks the branch of a union at the top (a retrospective's fields, not a health
+    check's).
+    """
+    defs = schema.get("$defs", {})
+    mapping = schema.get("discriminator", {}).get("mapping", {})
+    start = {"$ref": mapping[tag]} if tag in mapping else None
+    found: list[str] = []
+
+    def walk(node: dict[str, Any], path: str, refs: tuple[str, ...]) -> None:
+        if "$ref" in node:
+            ref = node["$ref"].split("/")[-1]
+            if ref not in refs:
+                walk(defs[ref], path, (*refs, ref))
+            return
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in node.get(key, []):
+                walk(sub, path, refs)
+        if "items" in node:
+            walk(node["items"], f"{path}[]", refs)
+        for key, sub in node.get("properties", {}).items():
+            if key == name and path and path not in found:
+                found.append(path)
+            walk(sub, f"{path}.{key}" if path else key, refs)
+
+    walk(start or schema, "", ())
+    return found
+
+
+def _unknown_field(name: str, loc: Loc, steps: list[_Step], schema: dict[str, Any]) -> str:
+    allowed = _allowed_keys(schema, steps[:-1])
+    here = "".join("[]" if isinstance(p, int) else f".{p}" for p in loc[:-1]).lstrip(".")
+    tag = str(steps[0].part) if steps and steps[0].is_tag else None
+    homes = [home for home in _homes(schema, name, tag) if home != here]
+    below = [home for home in homes if here and home.startswith(here)]
+    homes = below or homes
+    if 0 < len(homes) <= 3:
+        return f"unknown field {name!r} here; it belongs under " + " or ".join(homes)
+    close = _close(name, allowed)
+    if close:
+        return f"unknown field {name!r}; did you mean {close!r}?"
+    if allowed:
+        return f"unknown field {name!r}; allowed here: " + ", ".join(sorted(allowed))
+    return f"unknown field {name!r}"
 
 
 def _tag_values(schema: Any, tag: str) -> list[str]:
@@ -84,77 +170,231 @@ def _tag_values(schema: Any, tag: str) -> list[str]:
     return []
 
 
+# ---- checks across fields, pointed at the field they are about ----------------------------------
+
+
+def _duplicate(field: str, key: str | None, fold: bool) -> Callable[[Any, str], Loc | None]:
+    """Where the second ``field`` item (or its ``key``) equal to ``name`` is written."""
+
+    def find(node: Any, name: str) -> Loc | None:
+        items = node.get(field) if isinstance(node, dict) else None
+        if not isinstance(items, list):
+            return None
+        wanted = name.casefold() if fold else name
+        seen = False
+        for index, item in enumerate(items):
+            value = item.get(key) if key is not None and isinstance(item, dict) else item
+            if isinstance(value, str) and (value.casefold() if fold else value) == wanted:
+                if seen:
+                    return (field, index) if key is None else (field, index, key)
+                seen = True
+        return None
+
+    return find
+
+
+def _field(*loc: str) -> Callable[[Any, str], Loc | None]:
+    return lambda node, name: loc
+
+
+def _url_or_sandbox(node: Any, name: str) -> Loc | None:
+    # Both given: point at the second one written; neither: at the mapping itself.
+    if isinstance(node, dict) and "url" in node and "sandbox" in node:
+        second = [key for key in node if key in ("url", "sandbox")][-1]
+        return (second,)
+    return None
+
+
+_QUOTED = r"(?P<name>'.*'|\".*\")"  # a repr() of the name, in either quotes
+
+# A model validator's message → the field, below the mapping it ran on, that the message is about.
+_CROSS_FIELD: list[tuple[re.Pattern[str], Callable[[Any, str], Loc | None]]] = [
+    (
+        re.compile(rf"^participant {_QUOTED} is listed twice"),
+        _duplicate("participants", None, False),
+    ),
+    (re.compile(rf"^dimension {_QUOTED} is listed twice"), _duplicate("dimensions", "name", True)),
+    (re.compile(rf"^team id {_QUOTED} is used twice"), _duplicate("teams", "id", False)),
+    (re.compile(r"^url must start with"), _field("url")),
+    (re.compile(r"^url needs auth"), _field("auth")),
+    (re.compile(r"^auth method '.*' is not for"), _field("auth", "method")),
+    (re.compile(r"^give exactly one of url"), _url_or_sandbox),
+]
+
+
+def _cross_field_loc(message: str, loc: Loc, data: Any) -> Loc:
+    node = _node_at(data, loc)
+    for pattern, where in _CROSS_FIELD:
+        match = pattern.match(message)
+        if match is None:
+            continue
+        quoted = match.groupdict().get("name")
+        try:
+            name = ast.literal_eval(quoted) if quoted else ""
+        except (ValueError, SyntaxError):
+            return loc
+        below = where(node, str(name))
+        return loc if below is None else (*loc, *below)
+    return loc
+
+
+# ---- messages ----------------------------------------------------------------------------------
+
+_PATTERNS = {
+    r"^[a-z0-9][a-z0-9_-]*$": "use lower-case letters, digits, '-' and '_', "
+    "starting with a letter or a digit",
+    r"^~?[A-Za-z0-9_]+$": "a space key has only letters, digits and '_' "
+    "(and a personal space key starts with ~)",
+}
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(error: ErrorDetails, loc: Loc, schema: dict[str, Any]) -> str:
+def _found(value: Any) -> str:
+    if value is None:
+        return "nothing (the value is empty)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return _describe(value)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _close(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    found = difflib.get_close_matches(word, sorted(options), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def _message(error: ErrorDetails, loc: Loc, steps: list[_Step], schema: dict[str, Any]) -> str:
     kind = error["type"]
     name = str(loc[-1]) if loc else "value"
     given = error.get("input")
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(schema, loc[:-1])
-        close = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        if not close and allowed:
-            hint = "; allowed here: " + ", ".join(sorted(allowed))
-        return f"unknown field {name!r}{hint}"
+        return _unknown_field(name, loc, steps, schema)
     if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
-        return f"{_describe(given)} is not a date; write it as YYYY-MM-DD"
+        return f"{_found(given)} is not a date; write it as YYYY-MM-DD"
     if kind == "date_from_datetime_inexact":
         return f"{_describe(given)} has a time of day; write the date only, as YYYY-MM-DD"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        ctx = error.get("ctx", {})
-        tag = str(ctx.get("discriminator", "")).strip("'")
-        expected = str(ctx.get("expected_tags", ""))
-        if kind == "union_tag_not_found":
-            options = ", ".join(repr(v) for v in _tag_values(schema, tag)) or expected
-            return f"required field is missing: one of {options}"
-        got = ctx.get("tag", "")
-        options = [t.strip().strip("'") for t in expected.split(",")]
-        close = difflib.get_close_matches(str(got), options, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"{got!r} is not known; use one of {expected}{hint}"
+        return _tag_message(kind, ctx, given, schema)
     if kind == "literal_error":
-        return f"{_describe(given)} is not allowed; use {error.get('ctx', {}).get('expected')}"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"{_describe(given)} is not a whole number"
-    if kind in ("bool_parsing", "bool_type"):
-        return f"{_describe(given)} is not true or false"
-    if kind in ("string_type",):
-        return f"expected text, found {_describe(given)}"
-    if kind in ("list_type",):
-        return f"expected a list, found {_describe(given)}"
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected a mapping of fields, found {_describe(given)}"
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{_describe(given)} does not match the pattern {error.get('ctx', {}).get('pattern')}"
+        expected = str(ctx.get("expected"))
+        close = (
+            _close(given, re.findall(r"'([^']*)'", expected)) if isinstance(given, str) else None
         )
+        hint = f"; did you mean {close!r}?" if close else ""
+        return f"{_found(given)} is not allowed; use {expected}{hint}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"expected a whole number, found {_found(given)}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"expected true or false, found {_found(given)}"
+    if kind == "string_type":
+        if isinstance(given, bool | int | float):
+            return f"expected text, found {given!r}; put it in quotes to use it as text"
+        return f"expected text, found {_found(given)}"
+    if kind == "list_type":
+        hint = (
+            "; write it as [a, b] or as lines starting with '- '" if isinstance(given, str) else ""
+        )
+        return f"expected a list, found {_found(given)}{hint}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping of fields, found {_found(given)}"
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 1:
+            return "must not be empty"
+        return f"must be at least {_plural(int(ctx['min_length']), 'character')} long"
+    if kind == "string_too_long":
+        length = f"{len(given):,}" if isinstance(given, str) else "too many"
+        return f"is {length} characters long, over the limit of {ctx.get('max_length'):,}"
+    if kind == "too_short":
+        none = "; found none" if ctx.get("actual_length") == 0 else ""
+        return f"must have at least {_plural(int(ctx['min_length']), 'item')}{none}"
+    if kind == "too_long":
+        return f"must have at most {_plural(int(ctx['max_length']), 'item')}"
+    if kind == "greater_than_equal":
+        return f"must be {ctx.get('ge')} or more, not {_describe(given)}"
+    if kind == "less_than_equal":
+        return f"must be {ctx.get('le')} or less, not {_describe(given)}"
+    if kind == "greater_than":
+        return f"must be more than {ctx.get('gt')}, not {_describe(given)}"
+    if kind == "less_than":
+        return f"must be less than {ctx.get('lt')}, not {_describe(given)}"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern"))
+        rule = _PATTERNS.get(pattern, f"it must match the pattern {pattern}")
+        return f"{_describe(given)} is not valid here; {rule}"
     if kind == "value_error":
-        return str(error.get("ctx", {}).get("error", error["msg"]))
+        return str(ctx.get("error", error["msg"]))
     message = str(error["msg"])
     return message[0].lower() + message[1:] if message else kind
+
+
+def _tag_message(kind: str, ctx: dict[str, Any], given: Any, schema: dict[str, Any]) -> str:
+    tag = str(ctx.get("discriminator", "")).strip("'")
+    expected = str(ctx.get("expected_tags", ""))
+    if kind == "union_tag_not_found":
+        values = ", ".join(repr(v) for v in _tag_values(schema, tag)) or expected
+        message = f"required field is missing: one of {values}"
+        keys = [key for key in given if isinstance(key, str)] if isinstance(given, dict) else []
+        misspelt = _close(tag, keys)
+        if misspelt is not None:
+            message += f"; is {misspelt!r} a misspelling of {tag!r}?"
+        return message
+    got = ctx.get("tag", "")
+    options = [t.strip().strip("'") for t in expected.split(",")]
+    close = _close(str(got), options, cutoff=0.5)
+    hint = f"; did you mean {close!r}?" if close else ""
+    return f"{got!r} is not known; use one of {expected}{hint}"
+
+
+# ---- the entry point ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    loc: Loc
+    kind: str
+    message: str
+    suggestion: str | None
 
 
 def problems_from(
     exc: ValidationError, document: Document, display: str, schema: dict[str, Any]
 ) -> list[Problem]:
     """One Problem per pydantic error, positioned in ``document``."""
-    problems: list[Problem] = []
+    found: list[_Found] = []
     for error in exc.errors(include_url=False):
-        loc = _document_loc(tuple(error["loc"]), document.data, error["type"] == "missing")
-        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        kind = error["type"]
+        steps = _steps(tuple(error["loc"]), document.data, kind == "missing")
+        loc: Loc = tuple(step.part for step in steps if not step.is_tag)
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
             tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
             loc = (*loc, tag) if tag.isidentifier() else loc
-        if error["type"] == "extra_forbidden":
-            line, column = document.positions.of_key(loc)
+        message = _message(error, loc, steps, schema)
+        if kind == "value_error":
+            loc = _cross_field_loc(message, loc, document.data)
+        match = re.search(r"did you mean '(.+)'\?$", message) if kind == "extra_forbidden" else None
+        found.append(_Found(loc, kind, message, match.group(1) if match else None))
+
+    # "unknown field 'titel'; did you mean 'title'?" says all; "title: required" would repeat it.
+    misspelt = {(*f.loc[:-1], f.suggestion) for f in found if f.suggestion is not None}
+    problems: list[Problem] = []
+    for f in found:
+        if f.kind == "missing" and f.loc in misspelt:
+            continue
+        if f.kind == "extra_forbidden":
+            line, column = document.positions.of_key(f.loc)
         else:
-            line, column = document.positions.of_value(loc)
-        problems.append(
-            Problem(display, line, column, field_path(loc), _message(error, loc, schema))
-        )
+            line, column = document.positions.of_value(f.loc)
+        problems.append(Problem(display, line, column, field_path(f.loc), f.message))
     return problems

@@ -8,24 +8,40 @@ Every hazard a hand-written or generated file can carry ends in a ``Problem``, n
 from __future__ import annotations
 
 import datetime as dt
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from confsync.errors import Problem
 
-__all__ = ["MAX_FILE_BYTES", "MAX_VALUES", "Document", "Loc", "Positions", "read_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_VALUES",
+    "Document",
+    "Loc",
+    "Positions",
+    "field_path",
+    "read_yaml",
+]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A report is text a team typed; a file this large is a mistake (or an attack), not a report."""
 
 MAX_VALUES = 100_000
 """Values after aliases are expanded: far above any real report, far below an alias bomb."""
+
+MAX_DEPTH = 50
+"""Nesting levels: a report needs about six; thousands exhaust the parser's stack."""
 
 Loc = tuple[str | int, ...]
 
@@ -54,17 +70,41 @@ class Positions:
         return (1, 1)
 
 
-@dataclass(frozen=True)
 class Document:
-    data: dict[str, Any]
-    positions: Positions
+    """A YAML mapping as plain values, with the positions of its keys and values.
+
+    Positions are only needed to report a problem, and reading them costs most of the time
+    of a load: a document read by the fast path finds them on first use, from its text.
+    """
+
+    def __init__(
+        self, data: dict[str, Any], positions: Positions | None = None, text: str = ""
+    ) -> None:
+        self.data = data
+        self._positions = positions
+        self._text = text
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            found = _load_round_trip(self._text, "")
+            self._positions = found.positions if isinstance(found, Document) else Positions()
+        return self._positions
 
 
 class _TooLarge(Exception):
     pass
 
 
-class _Constructor(RoundTripConstructor):  # type: ignore[misc]
+class _BadNode(Exception):
+    """A value ``_plain`` refuses, with the 1-based position of the node and why."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+class _Constructor(RoundTripConstructor):  # type: ignore[misc,unused-ignore]
     """Round-trip constructor that leaves timestamps as text.
 
     ruamel turns ``2026-11-20`` into a date itself and crashes with a bare ValueError on
@@ -73,6 +113,32 @@ class _Constructor(RoundTripConstructor):  # type: ignore[misc]
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+
+
+class _SafeConstructor(SafeConstructor):  # type: ignore[misc,unused-ignore]
+    """The fast path's constructor: timestamps as text too, as in the round-trip reader."""
+
+
+_SafeConstructor.add_constructor("tag:yaml.org,2002:timestamp", _SafeConstructor.construct_yaml_str)
+
+
+class _Scanner(RoundTripScanner):  # type: ignore[misc,unused-ignore]
+    """Round-trip scanner that stops at MAX_DEPTH levels of brackets or indentation.
+
+    Past that, ruamel's scanner slows down quadratically ([[[[... for 6,000 characters takes
+    seconds) and its composer then exhausts Python's stack; this fails at the first level
+    too many, with its position.
+    """
+
+    def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise ScannerError(None, None, _DEEP_MESSAGE, self.reader.get_mark())
+        super().fetch_flow_collection_start(TokenClass, to_push)
+
+    def add_indent(self, column: int) -> bool:
+        if len(self.indents) >= MAX_DEPTH and self.indent < column:
+            raise ScannerError(None, None, _DEEP_MESSAGE, self.reader.get_mark())
+        return bool(super().add_indent(column))
 
 
 def _problem(file: str, message: str, line: int = 1, column: int = 1) -> Problem:
@@ -95,24 +161,99 @@ def read_yaml(path: Path, display: str) -> Document | Problem:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        # Count characters, not bytes, so the column matches what an editor shows.
+        before = raw[line_start : exc.start].decode("utf-8", errors="replace")
         return _problem(
             display,
             f"not UTF-8 text (byte 0x{raw[exc.start]:02X}); save the file as UTF-8",
             line,
-            column,
+            len(before.lstrip("\ufeff")) + 1,
         )
+    fast = _load_fast(text)
+    if fast is not None:
+        return Document(fast, text=text)
+    return _load_round_trip(text, display)
+
+
+def _load_fast(text: str) -> dict[str, Any] | None:
+    """The mapping in ``text`` through libyaml, or None for anything but a plain valid one.
+
+    ruamel's pure-Python round-trip parser takes about 3 ms for a small report, 1,000 reports
+    take seconds; libyaml is eight times faster. Both resolve scalars by ruamel's YAML 1.2
+    rules, so they agree on values. Any irregularity (a YAML error, a hazard, a value the
+    round-trip reader would refuse) returns None, and the round-trip reader explains it.
+    """
+    if _FAST is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = _FAST.load(text)
+    except Exception:  # any failure is re-read, and reported, by the round-trip reader
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        checked = _check_plain(data, 0, [0])
+    except _TooLarge:
+        return None
+    return checked if isinstance(checked, dict) else None
+
+
+
+def _check_plain(value: Any, depth: int, count: list[int]) -> Any:
+    """``value`` as _plain would give it, or _NotPlain/_TooLarge where _plain would refuse."""
+    count[0] += 1
+    if count[0] > MAX_VALUES:
+        raise _TooLarge
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            raise _TooLarge
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, dict | list | tuple):
+                raise _TooLarge
+            result[str(key)] = _check_plain(item, depth + 1, count)
+        return result
+    if isinstance(value, list):
+        if depth >= MAX_DEPTH:
+            raise _TooLarge
+        return [_check_plain(item, depth + 1, count) for item in value]
+    if value is None or isinstance(value, bool | int | float | str | dt.date):
+        return value
+    return str(value)
+
+
+def _fast_yaml() -> YAML | None:
+    try:
+        yaml = YAML(typ="safe", pure=False)
+    except Exception:  # no libyaml binding on this platform: the round-trip reader serves
+        return None
+    if "CParser" not in getattr(yaml.Parser, "__name__", ""):
+        return None
+    yaml.Constructor = _SafeConstructor
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _load_round_trip(text: str, display: str) -> Document | Problem:
     yaml = YAML(typ="rt")
+    yaml.Scanner = _Scanner
     yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     try:
-        node = yaml.load(text)
+        with warnings.catch_warnings():
+            # A reused anchor is legal YAML (the later one wins); ruamel warns on stderr.
+            warnings.simplefilter("ignore")
+            node = yaml.load(text)
     except MarkedYAMLError as exc:
-        return _marked_problem(display, exc)
-    except (YAMLError, ValueError, RecursionError) as exc:
-        # RecursionError: a deeply nested document ([[[[...]]]]) exhausts the parser's stack.
-        return _problem(display, f"not valid YAML: {type(exc).__name__}")
+        return _marked_problem(display, exc, text)
+    except RecursionError:  # _Scanner and _plain are meant to stop deep nesting before this
+        return _problem(display, _DEEP_MESSAGE)
+    except (YAMLError, ValueError) as exc:
+        return _problem(display, f"not valid YAML: {exc}")
     if node is None:
         return _problem(display, "file is empty; expected a mapping of fields")
     if not isinstance(node, CommentedMap):
@@ -126,22 +267,127 @@ def read_yaml(path: Path, display: str) -> Document | Problem:
             display,
             f"file expands to more than {MAX_VALUES:,} values through anchors and aliases",
         )
+    except _BadNode as exc:
+        return _problem(display, exc.message, exc.line, exc.column)
     return Document(data, positions)
 
 
-def _marked_problem(display: str, exc: MarkedYAMLError) -> Problem:
+_FAST = _fast_yaml()
+
+_DEEP_MESSAGE = f"nested more than {MAX_DEPTH} levels deep; a report needs only a few levels"
+
+
+def _marked_problem(display: str, exc: MarkedYAMLError, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = exc.problem or exc.context or "not valid YAML"
-    if "duplicate key" in (exc.problem or "") and exc.context_mark is not None:
+    problem = exc.problem or "not valid YAML"
+    context = exc.context or ""
+    if problem == _DEEP_MESSAGE:
+        return Problem(display, line, column, "", _DEEP_MESSAGE)
+    if "duplicate key" in problem and exc.context_mark is not None:
         # ruamel's own text advises allow_duplicate_keys, which is no advice for a user.
-        key = (exc.problem or "").split('"')[1] if '"' in (exc.problem or "") else "key"
-        message = f"duplicate key {key!r} (first written on line {exc.context_mark.line + 1})"
-    elif "\\t" in problem or "\t" in problem:
-        message = "a tab character: YAML indents with spaces only"
+        return _duplicate_key(display, exc, text, line, column)
+    if "\\t" in problem or "\t" in problem:
+        message = "a tab character: YAML allows only spaces here; replace the tab with spaces"
+    elif problem.startswith("expected <block end>") and exc.context_mark is not None:
+        start = exc.context_mark
+        message = (
+            "not valid YAML: this line is indented differently from the lines before it "
+            f"(in the block that starts on line {start.line + 1}, column {start.column + 1}); "
+            "line it up with the fields it belongs to"
+        )
+    elif problem == "mapping values are not allowed here":
+        message = (
+            "not valid YAML: a ': ' inside a value; put the whole value in quotes "
+            "or write the field on a line of its own"
+        )
+    elif context.startswith("while scanning a quoted scalar") and exc.context_mark is not None:
+        start = exc.context_mark
+        message = (
+            f"not valid YAML: the quoted text that starts on line {start.line + 1}, column "
+            f"{start.column + 1} is never closed; add the closing quote"
+        )
+    elif context in _FLOW and exc.context_mark is not None:
+        start = exc.context_mark
+        opening, closing = _FLOW[context]
+        message = (
+            f"not valid YAML: {problem} (in the {opening} that opens on line {start.line + 1}, "
+            f"column {start.column + 1}; is its closing {closing} missing?)"
+        )
+    elif context.startswith("while ") and exc.context_mark is not None:
+        start = exc.context_mark
+        what = context.removeprefix("while ").replace("parsing a ", "").replace("scanning a ", "")
+        message = (
+            f"not valid YAML: {problem} (in the {what} that starts on line "
+            f"{start.line + 1}, column {start.column + 1})"
+        )
+    elif "single document" in context:
+        message = "a second document (---): one file holds one report or one config"
+    elif context:
+        message = f"not valid YAML: {context}, {problem}"
     else:
         message = f"not valid YAML: {problem}"
     return Problem(display, line, column, "", message)
+
+
+_FLOW = {
+    "while parsing a flow sequence": ("'['", "']'"),
+    "while parsing a flow mapping": ("'{'", "'}'"),
+}
+
+
+def _duplicate_key(
+    display: str, exc: MarkedYAMLError, text: str, line: int, column: int
+) -> Problem:
+    problem = exc.problem or ""
+    key = problem.split('"')[1] if problem.count('"') >= 2 else "key"
+    first = _first_occurrence(text, exc, key)
+    if first is None:
+        return Problem(display, line, column, "", f"duplicate key {key!r}")
+    loc, first_line = first
+    return Problem(
+        display,
+        line,
+        column,
+        field_path(loc),
+        f"duplicate key {key!r} (first written on line {first_line}); keep one of the two",
+    )
+
+
+def _first_occurrence(text: str, exc: MarkedYAMLError, key: str) -> tuple[Loc, int] | None:
+    """The field path and line of the first ``key`` in the mapping the error is about."""
+    mapping_mark = exc.context_mark
+    if mapping_mark is None:
+        return None
+    target = (mapping_mark.line, mapping_mark.column)
+    try:
+        root = YAML(typ="rt").compose(text)
+    except (YAMLError, RecursionError):
+        return None
+    seen: set[int] = set()
+    todo: list[tuple[Node, Loc]] = [(root, ())] if root is not None else []
+    while todo:
+        node, loc = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            here = (node.start_mark.line, node.start_mark.column)
+            for key_node, value_node in node.value:
+                if here == target and str(key_node.value) == key:
+                    return ((*loc, key), key_node.start_mark.line + 1)
+                todo.append((value_node, (*loc, str(key_node.value))))
+        elif isinstance(node, SequenceNode):
+            todo.extend((item, (*loc, index)) for index, item in enumerate(node.value))
+    return None
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """``("teams", 1, "space")`` → ``teams[1].space``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 def _plain(node: Any, loc: Loc, positions: Positions, count: list[int]) -> Any:
@@ -149,9 +395,19 @@ def _plain(node: Any, loc: Loc, positions: Positions, count: list[int]) -> Any:
     count[0] += 1
     if count[0] > MAX_VALUES:
         raise _TooLarge
+    if isinstance(node, CommentedMap | CommentedSeq) and len(loc) >= MAX_DEPTH:
+        raise _BadNode(node.lc.line + 1, node.lc.col + 1, _DEEP_MESSAGE)
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key, value in node.items():
+            if isinstance(key, CommentedMap | CommentedSeq | tuple | list | dict):
+                try:
+                    line, column = node.lc.key(key)
+                except (KeyError, TypeError):
+                    line, column = node.lc.line, node.lc.col
+                raise _BadNode(
+                    line + 1, column + 1, "a key must be plain text, not a list or a mapping"
+                )
             child = (*loc, str(key))
             try:
                 kline, kcol = node.lc.key(key)
