@@ -202,9 +202,8 @@ def _load_fast(text: str) -> dict[str, Any] | None:
     return checked if isinstance(checked, dict) else None
 
 
-
 def _check_plain(value: Any, depth: int, count: list[int]) -> Any:
-    """``value`` as _plain would give it, or _NotPlain/_TooLarge where _plain would refuse."""
+    """``value`` as _plain would give it, or _TooLarge where _plain would refuse."""
     count[0] += 1
     if count[0] > MAX_VALUES:
         raise _TooLarge
