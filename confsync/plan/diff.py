@@ -21,17 +21,22 @@ from deepdiff import DeepDiff
 from confsync.config import Team
 from confsync.plan.model import Action, AttachmentChange, Change, PageState, Plan, PlanOrigin
 from confsync.plan.observation import Observation, SpaceView, digest_in
-from confsync.types import Attachment, DesiredPage, Page, PageAddress
+from confsync.types import Attachment, DesiredPage, Page, PageAddress, ParentRef
 
 __all__ = ["body_text", "diff"]
 
-_BLOCK_END = re.compile(r"<br\s*/?>|</(p|h[1-6]|li|tr|th|td|ac:task|ac:parameter)>", re.I)
+_BLOCK_END = re.compile(
+    r"<br\s*/?>|</(p|h[1-6]|li|tr|th|td|ac:task|ac:task-status|ac:parameter)>", re.I
+)
+# A date is an empty element whose value is its attribute: keep it, or a changed date is an
+# update with nothing to see in the diff.
+_TIME = re.compile(r"""<time\s[^>]*datetime=["']([^"']*)["'][^>]*>""", re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
 def body_text(storage: str) -> list[str]:
     """Storage format → the lines of text a reader sees, for a reviewable diff."""
-    text = _TAG.sub("", _BLOCK_END.sub("\n", storage))
+    text = _TAG.sub("", _BLOCK_END.sub("\n", _TIME.sub(r"\1", storage)))
     return [line.strip() for line in html.unescape(text).splitlines() if line.strip()]
 
 
@@ -93,6 +98,29 @@ class _Differ:
                     and page.title.casefold() == d.title.casefold()
                 ):
                     self.managed[str(d.address)] = page
+        # A page a run killed between creating and stamping it has neither message nor mark:
+        # still ours when it is an unmarked first version showing exactly the text we render.
+        self.unfinished: set[str] = set()
+        for d in self.desired:
+            if str(d.address) in self.managed:
+                continue
+            view = self.observation.spaces[d.space_key]
+            taken = {page.id for page in self.managed.values()}
+            for page in view.pages:
+                body = self.observation.bodies.get(page.id)
+                if (
+                    body is not None
+                    and page.id not in taken
+                    and page.id in view.marks
+                    and view.marks[page.id] is None
+                    and page.version.number == 1
+                    and digest_in(page.version.message) is None
+                    and page.title.casefold() == d.title.casefold()
+                    and body_text(body) == body_text(d.body)
+                ):
+                    self.managed[str(d.address)] = page
+                    self.unfinished.add(str(d.address))
+                    break
         self.managed_ids = {page.id for page in self.managed.values()}
         self.planned_ids: dict[str, str | None] = {}
 
@@ -193,8 +221,19 @@ class _Differ:
         if page is None:
             return self.new_page(d, view, team, common)
         self.planned_ids[str(d.address)] = page.id
+        at_top = d.parent == ParentRef()
+        home = view.space.homepage_id
+        if at_top and home is not None and not self.parent_matches(d, page, None):
+            # A move needs a parent page: the top of the space is under its homepage, where
+            # Cloud files parentless pages and which parent_matches takes as the top.
+            parent_id, parent_title = home, self.title_of(view, home)
+            after = PageState(d.title, parent_title, parent_id, d.digest)
+            common["after"] = after
         before = self.state(page, view)
         common["before"] = before
+        if str(d.address) in self.unfinished:
+            reason = "created by an interrupted run; finishing it"
+            return self.update(d, page, before, after, reason, common)
         if before.digest is None:
             reason = f"edited by hand since confsync last wrote it (version {before.version})"
             if team.on_drift == "fail":
@@ -211,9 +250,18 @@ class _Differ:
         if before.digest == d.digest:
             if self.parent_matches(d, page, parent_id):
                 return Change(action=Action.NOOP, reason="up to date", **common)
+            if at_top and home is None:
+                return Change(
+                    action=Action.CONFLICT,
+                    reason=f"moved by hand under {before.parent!r}; space {d.space_key} has no "
+                    "homepage to move it back under: move it to the top of the space by hand",
+                    blocking=True,
+                    **common,
+                )
+            top = "to the top of the space, " if at_top else ""
             return Change(
                 action=Action.MOVE,
-                reason=f"moved by hand; back under {parent_title or 'the space root'}",
+                reason=f"moved by hand; back {top}under {parent_title}",
                 fields=_fields(before, after),
                 **common,
             )
@@ -298,17 +346,29 @@ class _Differ:
                         )
                     )
                     continue
+                gone = (
+                    "no report of its kind is left"
+                    if _is_parent(mark.address)
+                    else f"report {mark.source} is gone"
+                )
                 changes.append(
                     Change(
                         address=mark.address,
                         action=Action.DELETE,
                         space=key,
-                        reason=f"report {mark.source} is gone (prune is on)",
+                        reason=f"{gone} (prune is on)",
                         before=before,
                         source=mark.source,
                     )
                 )
         return changes
+
+
+def _is_parent(address: str) -> bool:
+    try:
+        return PageAddress.parse(address).is_parent
+    except ValueError:
+        return False
 
 
 def _team_of(address: str) -> str:

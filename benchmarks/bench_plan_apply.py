@@ -1,0 +1,182 @@
+"""plan/apply at scale against the served sandbox (issue 5's targets).
+
+    python benchmarks/bench_plan_apply.py [--reports 1000] [--teams 10] [--latency-ms 50]
+
+Writes a repo of N reports across T teams (one space each, pages only, no PDFs), serves the
+sandbox with uvicorn on loopback with added latency, and runs the real CLI:
+
+1. the first ``apply`` (default concurrency): wall time and requests;
+2. a no-op ``plan``: wall time and requests, against the budget 2 x ceil(N/250) + 3 per space;
+3. the baseline: the same kind of pages created one at a time (``concurrency: 1``) on a fresh
+   sandbox, for a sample of the reports, scaled to N (the full run takes minutes at 50 ms).
+
+Request counts come from the sandbox's request log (``GET /_sandbox/requests``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+EMAIL, TOKEN = "admin@example.com", "sandbox-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served_sandbox(db: Path, spaces: list[str], latency_ms: float) -> Iterator[str]:
+    port = free_port()
+    args = [sys.executable, "-m", "confsync", "sandbox", "serve", "--db", str(db)]
+    args += ["--port", str(port), "--latency-ms", str(latency_ms)]
+    for key in spaces:
+        args += ["--space", key]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base}/_sandbox/faults", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"sandbox did not start: {proc.stderr.read()!r}") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def write_repo(root: Path, base: str, reports: int, teams: int, concurrency: int) -> None:
+    lines = [
+        "version: 1",
+        "confluence:",
+        "  edition: cloud",
+        f"  url: {base}/wiki",
+        '  auth: {method: api-token, email: "${BENCH_EMAIL}", token: "${BENCH_TOKEN}"}',
+        f"  concurrency: {concurrency}",
+        "defaults:",
+        "  retrospectives: {parent: {create: Retrospectives}, "
+        'title: "{{RetrospectiveTitleOrDate}} - Retrospective", pdf: false}',
+        "teams:",
+    ]
+    for t in range(teams):
+        lines += [
+            f"  - id: team{t}",
+            f"    name: Team {t}",
+            f"    space: BENCH{t}",
+            f"    reports: reports/team{t}",
+        ]
+    (root / "confsync.yaml").write_text("\n".join(lines) + "\n")
+    start = dt.date(2020, 1, 1)
+    for n in range(reports):
+        team = n % teams
+        folder = root / "reports" / f"team{team}"
+        folder.mkdir(parents=True, exist_ok=True)
+        day = start + dt.timedelta(days=n // teams)
+        (folder / f"{day.isoformat()}-r{n}.yaml").write_text(
+            "kind: retrospective\n"
+            f"title: Sprint {n}\n"
+            f"date: {day.isoformat()}\n"
+            "columns:\n"
+            "  - name: Went well\n"
+            f"    items: [{{text: Item {n} went well, votes: {n % 7}}}]\n"
+            "  - name: To improve\n"
+            f"    items: [{{text: Item {n} to improve, votes: {n % 5}}}]\n"
+        )
+
+
+def run_cli(root: Path, *args: str) -> tuple[float, str]:
+    env = {**os.environ, "BENCH_EMAIL": EMAIL, "BENCH_TOKEN": TOKEN, "NO_COLOR": "1"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "confsync", "-C", str(root), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"confsync {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return elapsed, done.stdout
+
+
+def requests_since_clear(base: str) -> int:
+    found = httpx.get(f"{base}/_sandbox/requests", timeout=30).json()
+    records = found["requests"] if isinstance(found, dict) else found
+    httpx.delete(f"{base}/_sandbox/requests", timeout=30)
+    return sum(1 for r in records if not str(r.get("path", "")).startswith("/_sandbox"))
+
+
+def measure(reports: int, teams: int, latency_ms: float, sample: int) -> None:
+    spaces = [f"BENCH{t}" for t in range(teams)]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        with served_sandbox(tmp_path / "main.sqlite", spaces, latency_ms) as base:
+            repo = tmp_path / "repo"
+            repo.mkdir()
+            write_repo(repo, base, reports, teams, concurrency=8)
+            requests_since_clear(base)
+            apply_s, out = run_cli(repo, "apply", "--auto-approve")
+            apply_requests = requests_since_clear(base)
+            plan_s, out = run_cli(repo, "plan")
+            plan_requests = requests_since_clear(base)
+            assert out.strip().endswith("No changes."), out[-500:]
+
+        with served_sandbox(tmp_path / "baseline.sqlite", spaces, latency_ms) as base:
+            repo = tmp_path / "baseline"
+            repo.mkdir()
+            write_repo(repo, base, sample, teams, concurrency=1)
+            requests_since_clear(base)
+            baseline_s, _ = run_cli(repo, "apply", "--auto-approve")
+            baseline_requests = requests_since_clear(base)
+
+    pages = reports + teams  # reports plus one parent page per team
+    budget = teams * (2 * math.ceil(pages / teams / 250) + 3)
+    scaled = baseline_s * (reports + teams) / (sample + teams)
+    print(f"reports={reports} teams/spaces={teams} latency={latency_ms:.0f} ms")
+    print(f"first apply (concurrency 8): {apply_s:.1f} s, {apply_requests} requests")
+    print(
+        f"no-op plan: {plan_s:.2f} s, {plan_requests} requests "
+        f"(budget {budget}: {'ok' if plan_requests <= budget else 'OVER'}; "
+        f"time target 3 s: {'ok' if plan_s < 3 else 'OVER'})"
+    )
+    print(
+        f"one at a time (concurrency 1), {sample} reports: {baseline_s:.1f} s, "
+        f"{baseline_requests} requests; scaled to {reports}: {scaled:.1f} s"
+    )
+    speedup = scaled / apply_s
+    print(f"speed-up of the first apply: {speedup:.1f}x (target 5x: "
+          f"{'ok' if speedup >= 5 else 'UNDER'})")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--teams", type=int, default=10)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--baseline-sample", type=int, default=100)
+    args = parser.parse_args()
+    measure(args.reports, args.teams, args.latency_ms, args.baseline_sample)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The ``Confluence`` protocol: everything confsync asks of Confluence, in confsync's terms.
+
+Both backends (``cloud.CloudBackend``, ``datacenter.DataCenterBackend``) satisfy it; the plan and
+apply layers import only this module. Every method is a coroutine, returns the typed values of
+``confsync.types`` (never raw JSON) and raises only ``confsync.errors.ConfluenceError`` subclasses.
+
+Conventions shared by every method:
+
+- Listings return every match (paging is followed to the end) and only pages of type ``page``.
+  Each ``Page`` carries its id, space id, title, parent id, status, and latest version number
+  **and message**; ``body`` is ``None`` unless asked for. ``Page.space_id`` equals the
+  ``Space.id`` that ``space()`` returns for the same space, on both editions.
+- ``version_number`` arguments are the version the caller *observed*; the backend sends that
+  number + 1, so a page edited since is refused with ``StaleVersionError`` instead of overwritten.
+- Every write that creates a version carries ``message`` (confsync stamps ``confsync <digest>``),
+  which is what lets a no-op plan recognise unchanged pages from a bulk listing alone.
+  Cloud v2 cannot set a message on create, so the Cloud backend stamps it with a second
+  request; after ``create_page`` returns, the page's latest version carries ``message`` on both
+  editions.
+- Creating requests are never blindly repeated: when a create may have reached Confluence (a
+  5xx or a dropped connection after sending), the backend looks for the result first, so retries
+  cause no duplicate pages, attachments or versions.
+- A backend is an async context manager; ``aclose()`` releases its connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, Self, runtime_checkable
+
+from confsync.types import Attachment, CurrentUser, ManagedMark, Page, Space
+
+__all__ = ["MARK_KEY", "Confluence"]
+
+MARK_KEY = "confsync"
+"""Key of the content property that marks a page as managed by confsync."""
+
+
+@runtime_checkable
+class Confluence(Protocol):
+    """One Confluence site (Cloud or Data Center), as confsync uses it."""
+
+    edition: str
+    """``"cloud"`` or ``"datacenter"``: for display only; nothing may branch on it."""
+
+    async def current_user(self) -> CurrentUser:
+        """Who the credentials belong to (a cheap connectivity and credentials check)."""
+        ...
+
+    async def space(self, key: str) -> Space:
+        """The space with this key; ``NotFoundError`` when missing or not visible."""
+        ...
+
+    async def pages_in_space(self, space: Space) -> list[Page]:
+        """Every current page of the space, with versions, in ceil(N/250)-ish bulk requests."""
+        ...
+
+    async def pages_by_title(self, space: Space, title: str) -> list[Page]:
+        """Current pages of the space with exactly this title (zero or one in practice)."""
+        ...
+
+    async def pages_by_id(self, ids: Sequence[str]) -> list[Page]:
+        """The pages with these ids that exist (current or archived), in bulk; order not kept."""
+        ...
+
+    async def children(self, page_id: str) -> list[Page]:
+        """The direct child pages of a page, with versions."""
+        ...
+
+    async def page(self, page_id: str, *, body: bool = True) -> Page:
+        """One page, with its storage-format body unless ``body=False``."""
+        ...
+
+    async def create_page(
+        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+    ) -> Page:
+        """Create a current page (``parent_id=None``: at the space root) and return it.
+
+        ``TitleTakenError`` when a page with this title already exists in the space.
+        """
+        ...
+
+    async def update_page(
+        self,
+        page_id: str,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        version_number: int,
+        message: str,
+    ) -> Page:
+        """Replace title, body and parent of a page last seen at ``version_number``.
+
+        ``parent_id=None`` keeps the current parent. ``StaleVersionError`` if the page moved on.
+        """
+        ...
+
+    async def move_page(
+        self, page_id: str, *, parent_id: str, version_number: int, message: str
+    ) -> Page:
+        """Hang a page under another parent in the same space, keeping its title and body."""
+        ...
+
+    async def delete_page(self, page_id: str) -> None:
+        """Move a page to the trash; a page already gone counts as deleted."""
+        ...
+
+    async def get_mark(self, page_id: str) -> ManagedMark | None:
+        """The ``confsync`` content property of a page, or None if it has none."""
+        ...
+
+    async def set_mark(self, page_id: str, mark: ManagedMark) -> None:
+        """Create or replace the ``confsync`` content property of a page."""
+        ...
+
+    async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:
+        """A page's current attachments (only the one named ``filename`` when given)."""
+        ...
+
+    async def upload_attachment(
+        self, page_id: str, *, filename: str, data: bytes, media_type: str, comment: str
+    ) -> Attachment:
+        """Attach a new file; ``BadRequestError`` if one with this name is already attached."""
+        ...
+
+    async def upload_attachment_version(
+        self, attachment: Attachment, *, data: bytes, media_type: str, comment: str
+    ) -> Attachment:
+        """Upload a new version of an attachment observed as ``attachment``."""
+        ...
+
+    async def search_pages(
+        self, text: str, *, space_key: str | None = None, limit: int = 25
+    ) -> list[Page]:
+        """Pages whose title matches ``text`` (CQL ``title ~``), for parent-page autocomplete."""
+        ...
+
+    def page_url(self, page: Page) -> str:
+        """A browser link to the page (on the site, never the API gateway)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the connections; the backend is unusable afterwards."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...

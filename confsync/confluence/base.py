@@ -1,0 +1,188 @@
+"""What both backends do alike: lifecycle, links, and the flows built from primitives
+(create-then-stamp, move, the look-ups that make retried writes safe, bulk chunking).
+
+Only the two subclasses (``cloud.py``, ``datacenter.py``) know an edition's endpoints.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Self
+
+import anyio
+
+from confsync.confluence.http import HttpClient
+from confsync.errors import BadRequestError, ConfluenceError, PayloadTooLargeError
+from confsync.types import ManagedMark, Page, Space
+
+__all__ = ["MAX_BODY_BYTES", "MAX_TITLE_LENGTH", "BackendBase", "check_page", "mark_from"]
+
+MAX_BODY_BYTES = 5_242_880  # Confluence answers 413 above (../shared/confluence-api.md)
+MAX_TITLE_LENGTH = 255  # and 400 above this many characters
+
+
+def mark_from(value: Any) -> ManagedMark | None:
+    """The mark in a ``confsync`` property value; None if someone left something else there."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return ManagedMark(**{k: str(value[k]) for k in ("address", "digest", "version", "source")})
+    except KeyError:
+        return None
+
+
+def check_page(title: str, body: str) -> None:
+    """Refuse, before sending, what Confluence would refuse with a terse 400 or 413."""
+    if len(title) > MAX_TITLE_LENGTH:
+        raise BadRequestError(
+            f"The title {title[:60]!r}... has {len(title)} characters; Confluence allows "
+            f"{MAX_TITLE_LENGTH}. Shorten the report's title or the title template."
+        )
+    size = len(body.encode("utf-8"))
+    if size > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(
+            f"The page {title!r} would be {size:,} bytes; Confluence accepts at most "
+            f"{MAX_BODY_BYTES:,} (5 MB). Split the report or move large content into "
+            "attachments."
+        )
+
+
+class BackendBase(abc.ABC):
+    """Shared behaviour of ``CloudBackend`` and ``DataCenterBackend``."""
+
+    edition: str
+    ids_per_request: int
+
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        site_url: str,
+        closers: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> None:
+        self.http = http
+        self.site_url = site_url.rstrip("/")
+        self._closers = list(closers)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.site_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        for close in self._closers:
+            await close()
+
+    def page_url(self, page: Page) -> str:
+        # viewpage.action works on Cloud and Data Center alike, and needs only the id.
+        return f"{self.site_url}/pages/viewpage.action?pageId={page.id}"
+
+    # ---- primitives each edition provides --------------------------------------------------
+
+    @abc.abstractmethod
+    async def pages_by_title(self, space: Space, title: str) -> list[Page]: ...
+
+    @abc.abstractmethod
+    async def page(self, page_id: str, *, body: bool = True) -> Page: ...
+
+    @abc.abstractmethod
+    async def update_page(
+        self,
+        page_id: str,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        version_number: int,
+        message: str,
+    ) -> Page: ...
+
+    @abc.abstractmethod
+    async def _post_page(
+        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+    ) -> Page:
+        """Create the page once (``HttpClient.write`` with ``_find_created`` as look-up)."""
+
+    @abc.abstractmethod
+    async def _pages_by_id_chunk(self, ids: Sequence[str]) -> list[Page]: ...
+
+    # ---- flows -----------------------------------------------------------------------------
+
+    async def create_page(
+        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+    ) -> Page:
+        created = await self._post_page(
+            space, title=title, body=body, parent_id=parent_id, message=message
+        )
+        if created.version.message == message:
+            return created
+        # Cloud v2 cannot set a version message on create; stamp it, so that every version
+        # confsync writes carries its message and a no-op plan recognises the page.
+        return await self.update_page(
+            created.id,
+            title=title,
+            body=body,
+            parent_id=parent_id,
+            version_number=created.version.number,
+            message=message,
+        )
+
+    async def _find_created(
+        self, space: Space, title: str, parent_id: str | None, message: str
+    ) -> Page | None:
+        """The page an earlier, unanswered create made, if it made one.
+
+        The plan only creates a title that was free in the space, so a page with this title
+        under this parent at version 1 (or carrying our message) is ours.
+        """
+        for page in await self.pages_by_title(space, title):
+            if parent_id is not None and page.parent_id != parent_id:
+                continue
+            if page.version.message == message or page.version.number == 1:
+                return page
+        return None
+
+    async def _find_updated(self, page_id: str, version_number: int, message: str) -> Page | None:
+        """The page if an earlier, unanswered update already took it to the next version."""
+        page = await self.page(page_id, body=False)
+        if page.version.number == version_number + 1 and page.version.message == message:
+            return page
+        return None
+
+    async def move_page(
+        self, page_id: str, *, parent_id: str, version_number: int, message: str
+    ) -> Page:
+        # Both APIs move a page by updating it with a new parent, body included.
+        current = await self.page(page_id, body=True)
+        return await self.update_page(
+            page_id,
+            title=current.title,
+            body=current.body or "",
+            parent_id=parent_id,
+            version_number=version_number,
+            message=message,
+        )
+
+    async def pages_by_id(self, ids: Sequence[str]) -> list[Page]:
+        unique = list(dict.fromkeys(ids))
+        size = self.ids_per_request
+        chunks = [unique[i : i + size] for i in range(0, len(unique), size)]
+        found: list[list[Page]] = [[] for _ in chunks]
+
+        async def fetch(index: int, chunk: Sequence[str]) -> None:
+            found[index] = await self._pages_by_id_chunk(chunk)
+
+        try:
+            async with anyio.create_task_group() as group:
+                for index, chunk in enumerate(chunks):
+                    group.start_soon(fetch, index, chunk)
+        except* ConfluenceError as group_error:
+            # Callers expect one ConfluenceError, not a group: raise the first.
+            raise group_error.exceptions[0] from None
+        return [page for pages in found for page in pages]

@@ -1,0 +1,331 @@
+"""Confluence Cloud: REST v2 for spaces, pages, properties and children; v1 for attachment
+upload, ``user/current`` and CQL search, which v2 lacks.
+
+The v1 content, property and space endpoints are deprecated and answer 410 Gone through the
+OAuth gateway (../shared/confluence-api.md; the deprecated list as clients met it:
+https://github.com/quarto-dev/quarto-cli/issues/4805), hence v2 for those.
+``HttpClient`` paths are relative to the API base: the site (``https://SITE.atlassian.net/wiki``)
+for API tokens, the gateway (``https://api.atlassian.com/ex/confluence/{cloudId}/wiki``) for OAuth
+and scoped tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from confsync.confluence import v1
+from confsync.confluence.api import MARK_KEY
+from confsync.confluence.base import BackendBase, check_page, mark_from
+from confsync.confluence.errormap import Call
+from confsync.errors import NotFoundError
+from confsync.types import (
+    Attachment,
+    ContentProperty,
+    CurrentUser,
+    ManagedMark,
+    Page,
+    PageVersion,
+    Space,
+)
+
+__all__ = ["CloudBackend"]
+
+V2 = "/api/v2"
+V1 = "/rest/api"
+LIMIT = 250  # the v2 maximum for every listing confsync uses
+
+_READ_PAGE = "read:page:confluence"
+_WRITE_PAGE = "write:page:confluence"
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _page(item: Mapping[str, Any]) -> Page:
+    version = _dict(item.get("version"))
+    body = _dict(_dict(item.get("body")).get("storage")).get("value")
+    parent = item.get("parentId")
+    return Page(
+        id=str(item["id"]),
+        space_id=str(item.get("spaceId", "")),
+        title=str(item.get("title", "")),
+        parent_id=str(parent) if parent else None,
+        status=v1.page_status(item.get("status")),
+        version=PageVersion(int(version.get("number", 0)), str(version.get("message") or "")),
+        body=body if isinstance(body, str) else None,
+    )
+
+
+def _property(item: Mapping[str, Any]) -> ContentProperty:
+    return ContentProperty(
+        id=str(item["id"]),
+        key=str(item.get("key", "")),
+        value=item.get("value"),
+        version=int(_dict(item.get("version")).get("number", 1)),
+    )
+
+
+class CloudBackend(BackendBase):
+    """The ``Confluence`` protocol on Confluence Cloud."""
+
+    edition = "cloud"
+    ids_per_request = LIMIT
+
+    async def current_user(self) -> CurrentUser:
+        data = await self.http.get_json(
+            f"{V1}/user/current",
+            call=Call("read the signed-in user", "read:content-details:confluence"),
+        )
+        return CurrentUser(
+            display_name=str(data.get("displayName") or data.get("publicName") or ""),
+            account_id=data.get("accountId"),
+            email=data.get("email") or None,
+        )
+
+    async def space(self, key: str) -> Space:
+        call = Call(f"read space {key}", "read:space:confluence")
+        found = await self.http.get_json(f"{V2}/spaces", call=call, params={"keys": key})
+        for item in found.get("results", []):
+            if item.get("key") == key:
+                return Space(
+                    id=str(item["id"]),
+                    key=key,
+                    name=str(item.get("name", key)),
+                    homepage_id=str(item["homepageId"]) if item.get("homepageId") else None,
+                )
+        raise NotFoundError(
+            f"Space {key} does not exist or {self.http.identity.description} cannot see it. "
+            "Check the team's space key in confsync.yaml and the account's space permissions.",
+            status=404,
+        )
+
+    async def _pages(self, params: Mapping[str, Any], what: str) -> list[Page]:
+        items = await self.http.collect(
+            f"{V2}/pages", call=Call(what, _READ_PAGE), params={**params, "limit": LIMIT}
+        )
+        return [_page(item) for item in items]
+
+    async def pages_in_space(self, space: Space) -> list[Page]:
+        return await self._pages(
+            {"space-id": space.id, "status": "current"}, f"list the pages of space {space.key}"
+        )
+
+    async def pages_by_title(self, space: Space, title: str) -> list[Page]:
+        params = {"space-id": space.id, "title": title, "status": "current"}
+        return await self._pages(params, f"find page {title!r} in space {space.key}")
+
+    async def _pages_by_id_chunk(self, ids: Sequence[str]) -> list[Page]:
+        return await self._pages({"id": ",".join(ids)}, f"read {len(ids)} pages by id")
+
+    async def children(self, page_id: str) -> list[Page]:
+        # direct-children gives no versions: fetch the child pages in bulk by id.
+        items = await self.http.collect(
+            f"{V2}/pages/{page_id}/direct-children",
+            call=Call(
+                f"list the children of page {page_id}", "read:hierarchical-content:confluence"
+            ),
+            params={"limit": LIMIT},
+        )
+        ids = [str(item["id"]) for item in items if item.get("type", "page") == "page"]
+        return await self.pages_by_id(ids) if ids else []
+
+    async def page(self, page_id: str, *, body: bool = True) -> Page:
+        params = {"body-format": "storage"} if body else None
+        data = await self.http.get_json(
+            f"{V2}/pages/{page_id}", call=Call(f"read page {page_id}", _READ_PAGE), params=params
+        )
+        return _page(data)
+
+    async def _post_page(
+        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+    ) -> Page:
+        check_page(title, body)
+        payload: dict[str, Any] = {
+            "spaceId": space.id,
+            "status": "current",
+            "title": title,
+            "body": {"representation": "storage", "value": body},
+        }
+        if parent_id is not None:
+            payload["parentId"] = parent_id
+        # Without a parent, v2 files the page under the space homepage unless root-level=true.
+        params = None if parent_id is not None else {"root-level": "true"}
+
+        async def lookup() -> Page | None:
+            return await self._find_created(space, title, parent_id, message)
+
+        return await self.http.write(
+            "POST",
+            f"{V2}/pages",
+            call=Call(f"create page {title!r} in space {space.key}", _WRITE_PAGE),
+            parse=_page,
+            lookup=lookup,
+            json=payload,
+            params=params,
+        )
+
+    async def update_page(
+        self,
+        page_id: str,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        version_number: int,
+        message: str,
+    ) -> Page:
+        check_page(title, body)
+        payload: dict[str, Any] = {
+            "id": page_id,
+            "status": "current",
+            "title": title,
+            "body": {"representation": "storage", "value": body},
+            "version": {"number": version_number + 1, "message": message},
+        }
+        if parent_id is not None:
+            payload["parentId"] = parent_id
+
+        async def lookup() -> Page | None:
+            return await self._find_updated(page_id, version_number, message)
+
+        return await self.http.write(
+            "PUT",
+            f"{V2}/pages/{page_id}",
+            call=Call(f"update page {title!r} (id {page_id})", _WRITE_PAGE),
+            parse=_page,
+            lookup=lookup,
+            json=payload,
+        )
+
+    async def delete_page(self, page_id: str) -> None:
+        # Moves the page to the trash; 404 means it is gone already.
+        await self.http.request(
+            "DELETE",
+            f"{V2}/pages/{page_id}",
+            call=Call(f"delete page {page_id}", "delete:page:confluence"),
+            accept=frozenset({404}),
+        )
+
+    async def _mark_property(self, page_id: str) -> ContentProperty | None:
+        items = await self.http.collect(
+            f"{V2}/pages/{page_id}/properties",
+            call=Call(f"read the confsync mark of page {page_id}", _READ_PAGE),
+            params={"key": MARK_KEY},
+        )
+        for item in items:
+            if item.get("key") == MARK_KEY:
+                return _property(item)
+        return None
+
+    async def get_mark(self, page_id: str) -> ManagedMark | None:
+        found = await self._mark_property(page_id)
+        return None if found is None else mark_from(found.value)
+
+    async def set_mark(self, page_id: str, mark: ManagedMark) -> None:
+        value = mark.to_json()
+        existing = await self._mark_property(page_id)
+        call = Call(f"write the confsync mark of page {page_id}", _WRITE_PAGE)
+
+        async def lookup() -> ContentProperty | None:
+            found = await self._mark_property(page_id)
+            return found if found is not None and found.value == value else None
+
+        if existing is None:
+            await self.http.write(
+                "POST",
+                f"{V2}/pages/{page_id}/properties",
+                call=call,
+                parse=_property,
+                lookup=lookup,
+                json={"key": MARK_KEY, "value": value},
+            )
+        elif existing.value != value:
+            await self.http.write(
+                "PUT",
+                f"{V2}/pages/{page_id}/properties/{existing.id}",
+                call=call,
+                parse=_property,
+                lookup=lookup,
+                json={
+                    "key": MARK_KEY,
+                    "value": value,
+                    "version": {"number": existing.version + 1, "message": "confsync"},
+                },
+            )
+
+    async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:
+        params: dict[str, Any] = {"limit": LIMIT, "status": "current"}
+        if filename is not None:
+            params["filename"] = filename
+        items = await self.http.collect(
+            f"{V2}/pages/{page_id}/attachments",
+            call=Call(f"list the attachments of page {page_id}", "read:attachment:confluence"),
+            params=params,
+        )
+        return [
+            Attachment(
+                id=str(item["id"]),
+                page_id=str(item.get("pageId") or page_id),
+                filename=str(item.get("title", "")),
+                media_type=str(item.get("mediaType", "")),
+                size=int(item.get("fileSize") or 0),
+                version=int(_dict(item.get("version")).get("number", 1)),
+                comment=str(item.get("comment") or ""),
+            )
+            for item in items
+        ]
+
+    async def upload_attachment(
+        self, page_id: str, *, filename: str, data: bytes, media_type: str, comment: str
+    ) -> Attachment:
+        async def lookup() -> Attachment | None:
+            found = await self.attachments(page_id, filename=filename)
+            return found[0] if found else None
+
+        return await self.http.write(
+            "POST",
+            f"{V1}/content/{page_id}/child/attachment",
+            call=Call(f"attach {filename} to page {page_id}", "write:attachment:confluence"),
+            parse=lambda body: v1.attachment(body["results"][0], page_id=page_id),
+            lookup=lookup,
+            files=v1.multipart(filename, data, media_type, comment),
+            headers=v1.XSRF_HEADERS,
+        )
+
+    async def upload_attachment_version(
+        self, attachment: Attachment, *, data: bytes, media_type: str, comment: str
+    ) -> Attachment:
+        page_id = attachment.page_id
+
+        async def lookup() -> Attachment | None:
+            found = await self.attachments(page_id, filename=attachment.filename)
+            return next((a for a in found if a.version > attachment.version), None)
+
+        return await self.http.write(
+            "POST",
+            f"{V1}/content/{page_id}/child/attachment/{attachment.id}/data",
+            call=Call(
+                f"upload a new version of {attachment.filename} on page {page_id}",
+                "write:attachment:confluence",
+            ),
+            parse=lambda body: v1.attachment(body, page_id=page_id),
+            lookup=lookup,
+            files=v1.multipart(attachment.filename, data, media_type, comment),
+            headers=v1.XSRF_HEADERS,
+        )
+
+    async def search_pages(
+        self, text: str, *, space_key: str | None = None, limit: int = 25
+    ) -> list[Page]:
+        data = await self.http.get_json(
+            f"{V1}/content/search",
+            call=Call(f"search pages titled like {text!r}", "read:content-details:confluence"),
+            params={
+                "cql": v1.title_search_cql(text, space_key),
+                "limit": limit,
+                "expand": v1.CONTENT_EXPAND,
+            },
+        )
+        return [v1.page(item) for item in data.get("results", [])][:limit]

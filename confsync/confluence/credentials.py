@@ -1,0 +1,127 @@
+"""Credentials from settings and the environment: the ``httpx.Auth`` of each sign-in method,
+and the OAuth client and token store of the OAuth methods. Messages name the environment
+variables (``${NAME}`` references in confsync.yaml), never their values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from confsync.config import (
+    REFERENCE,
+    ApiTokenAuth,
+    AppLinkAuth,
+    BasicAuth,
+    OAuth2Auth,
+    PatAuth,
+    default_token_store,
+    resolve,
+)
+from confsync.confluence.auth import HeaderAuth, OAuthClient
+from confsync.confluence.redact import Redactor
+from confsync.confluence.tokens import TokenStore
+
+__all__ = [
+    "header_auth",
+    "oauth_client",
+    "oauth_remedy",
+    "refresh_hint",
+    "store_path",
+    "token_store",
+    "variable",
+]
+
+
+def variable(reference: str) -> str:
+    match = REFERENCE.match(reference)
+    return match.group(1) if match else reference
+
+
+def header_auth(
+    auth: ApiTokenAuth | BasicAuth | PatAuth, env: Mapping[str, str], redactor: Redactor
+) -> HeaderAuth:
+    if isinstance(auth, ApiTokenAuth):
+        email = resolve(auth.email, env)
+        var = variable(auth.token)
+        kind = "scoped API token" if auth.scoped else "API token"
+        return HeaderAuth.basic(
+            email,
+            resolve(auth.token, env),
+            redactor=redactor,
+            description=f"the {kind} of {email}",
+            remedy=(
+                f"Check that {var} holds a current {kind} of {email} (tokens expire; create one "
+                "at https://id.atlassian.com/manage-profile/security/api-tokens) and that "
+                "confluence.auth.email is that account's email address."
+            ),
+        )
+    if isinstance(auth, BasicAuth):
+        user = resolve(auth.username, env)
+        var = variable(auth.password)
+        return HeaderAuth.basic(
+            user,
+            resolve(auth.password, env),
+            redactor=redactor,
+            description=f"the password of user {user}",
+            remedy=(
+                f"Check {var} and confluence.auth.username. After several failed logins Data "
+                "Center may demand a CAPTCHA: sign in once in a browser to clear it."
+            ),
+        )
+    var = variable(auth.token)
+    return HeaderAuth.bearer(
+        resolve(auth.token, env),
+        redactor=redactor,
+        description=f"the personal access token in {var}",
+        remedy=(
+            f"Check that {var} holds a valid personal access token (Profile > Personal Access "
+            "Tokens in Confluence); it may have expired or been revoked."
+        ),
+    )
+
+
+def oauth_remedy(auth: OAuth2Auth | AppLinkAuth) -> str:
+    seed = (
+        f", or put a new refresh token in {variable(auth.refresh_token)}"
+        if auth.refresh_token
+        else ""
+    )
+    return (
+        f"Sign in again with `confsync login`{seed}. Refresh tokens expire after 90 days "
+        f"unused; check also the client id and {variable(auth.client_secret)}."
+    )
+
+
+def store_path(configured: str | None, config_dir: Path) -> Path:
+    if configured is None:
+        return default_token_store()
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else config_dir / path
+
+
+def token_store(auth: OAuth2Auth | AppLinkAuth, config_dir: Path) -> TokenStore:
+    return TokenStore(store_path(auth.token_store, config_dir))
+
+
+def oauth_client(
+    auth: OAuth2Auth | AppLinkAuth, url: str, env: Mapping[str, str], redactor: Redactor
+) -> OAuthClient:
+    """The client registration; Cloud's token endpoint takes JSON, Data Center's a form."""
+    secret = resolve(auth.client_secret, env)
+    redactor.add(secret)
+    if isinstance(auth, OAuth2Auth):
+        token_url = f"{auth.auth_url.rstrip('/')}/oauth/token"
+        return OAuthClient(token_url, auth.client_id, secret, "json")
+    return OAuthClient(
+        f"{url.rstrip('/')}/rest/oauth2/latest/token", auth.client_id, secret, "form"
+    )
+
+
+def refresh_hint(auth: OAuth2Auth | AppLinkAuth) -> str:
+    seed = ""
+    if auth.refresh_token is not None:
+        seed = f", or put a new refresh token in {variable(auth.refresh_token)}"
+    return (
+        f"{seed} (for invalid_client, check confluence.auth.client_id and "
+        f"{variable(auth.client_secret)})"
+    )

@@ -1,0 +1,289 @@
+"""Confluence Data Center / Server: REST v1 for everything, under the site's context path
+(``https://HOST/confluence`` -> ``/confluence/rest/api/...``).
+https://developer.atlassian.com/server/confluence/confluence-server-rest-api/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from confsync.confluence import v1
+from confsync.confluence.api import MARK_KEY
+from confsync.confluence.base import BackendBase, check_page, mark_from
+from confsync.confluence.errormap import Call
+from confsync.types import Attachment, ContentProperty, CurrentUser, ManagedMark, Page, Space
+
+__all__ = ["DataCenterBackend"]
+
+API = "/rest/api"
+LIMIT = 250  # servers may cap lower silently (expansions often cap at 100): next is followed
+IDS_PER_CQL = 100  # keeps "id in (...)" URLs far below common 8 KB request-line limits
+
+
+def _property(item: Mapping[str, Any]) -> ContentProperty:
+    version = item.get("version")
+    number = version.get("number", 1) if isinstance(version, dict) else 1
+    return ContentProperty(
+        id=str(item.get("id", "")),
+        key=str(item.get("key", "")),
+        value=item.get("value"),
+        version=int(number),
+    )
+
+
+def _homepage_id(space: Mapping[str, Any]) -> str | None:
+    homepage = space.get("homepage")
+    if isinstance(homepage, dict) and homepage.get("id"):
+        return str(homepage["id"])
+    # Unexpanded, the homepage is only a link: "/rest/api/content/98305".
+    expandable = space.get("_expandable")
+    link = expandable.get("homepage") if isinstance(expandable, dict) else None
+    if isinstance(link, str) and link.rstrip("/").rsplit("/", 1)[-1].isdigit():
+        return link.rstrip("/").rsplit("/", 1)[-1]
+    return None
+
+
+class DataCenterBackend(BackendBase):
+    """The ``Confluence`` protocol on Confluence Data Center / Server."""
+
+    edition = "datacenter"
+    ids_per_request = IDS_PER_CQL
+
+    async def current_user(self) -> CurrentUser:
+        data = await self.http.get_json(f"{API}/user/current", call=Call("read the signed-in user"))
+        return CurrentUser(
+            display_name=str(data.get("displayName") or data.get("username") or ""),
+            username=data.get("username"),
+            email=data.get("email") or None,
+        )
+
+    async def space(self, key: str) -> Space:
+        data = await self.http.get_json(
+            f"{API}/space/{key}", call=Call(f"read space {key}"), params={"expand": "homepage"}
+        )
+        return Space(
+            id=str(data.get("id", key)),
+            key=str(data.get("key", key)),
+            name=str(data.get("name", key)),
+            homepage_id=_homepage_id(data),
+        )
+
+    async def _content(self, params: Mapping[str, Any], what: str, space: Space) -> list[Page]:
+        items = await self.http.collect(
+            f"{API}/content",
+            call=Call(what),
+            params={**params, "type": "page", "expand": v1.CONTENT_EXPAND, "limit": LIMIT},
+        )
+        return [v1.page(item, space_id=space.id) for item in items]
+
+    async def pages_in_space(self, space: Space) -> list[Page]:
+        params = {"spaceKey": space.key, "status": "current"}
+        return await self._content(params, f"list the pages of space {space.key}", space)
+
+    async def pages_by_title(self, space: Space, title: str) -> list[Page]:
+        params = {"spaceKey": space.key, "title": title, "status": "current"}
+        return await self._content(params, f"find page {title!r} in space {space.key}", space)
+
+    async def _pages_by_id_chunk(self, ids: Sequence[str]) -> list[Page]:
+        # No bulk-by-id listing in v1: CQL "id in (...)" answers it in one request.
+        cql = f"type = page AND id in ({','.join(str(int(i)) for i in ids)})"
+        items = await self.http.collect(
+            f"{API}/content/search",
+            call=Call(f"read {len(ids)} pages by id"),
+            params={"cql": cql, "expand": v1.CONTENT_EXPAND, "limit": LIMIT},
+        )
+        return [v1.page(item) for item in items]
+
+    async def children(self, page_id: str) -> list[Page]:
+        items = await self.http.collect(
+            f"{API}/content/{page_id}/child/page",
+            call=Call(f"list the children of page {page_id}"),
+            params={"expand": v1.CONTENT_EXPAND, "limit": LIMIT},
+        )
+        return [v1.page(item) for item in items]
+
+    async def page(self, page_id: str, *, body: bool = True) -> Page:
+        expand = v1.CONTENT_EXPAND + (",body.storage" if body else "")
+        data = await self.http.get_json(
+            f"{API}/content/{page_id}", call=Call(f"read page {page_id}"), params={"expand": expand}
+        )
+        return v1.page(data)
+
+    async def _post_page(
+        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+    ) -> Page:
+        check_page(title, body)
+        payload: dict[str, Any] = {
+            "type": "page",
+            "status": "current",
+            "title": title,
+            "space": {"key": space.key},
+            "body": {"storage": {"value": body, "representation": "storage"}},
+            "version": {"number": 1, "message": message},
+        }
+        if parent_id is not None:
+            payload["ancestors"] = [{"id": parent_id}]
+
+        async def lookup() -> Page | None:
+            return await self._find_created(space, title, parent_id, message)
+
+        return await self.http.write(
+            "POST",
+            f"{API}/content",
+            call=Call(f"create page {title!r} in space {space.key}"),
+            parse=lambda data: v1.page(data, space_id=space.id),
+            lookup=lookup,
+            json=payload,
+            params={"expand": v1.CONTENT_EXPAND},
+        )
+
+    async def update_page(
+        self,
+        page_id: str,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        version_number: int,
+        message: str,
+    ) -> Page:
+        check_page(title, body)
+        payload: dict[str, Any] = {
+            "id": page_id,
+            "type": "page",
+            "status": "current",
+            "title": title,
+            "body": {"storage": {"value": body, "representation": "storage"}},
+            "version": {"number": version_number + 1, "message": message},
+        }
+        if parent_id is not None:
+            payload["ancestors"] = [{"id": parent_id}]
+
+        async def lookup() -> Page | None:
+            return await self._find_updated(page_id, version_number, message)
+
+        return await self.http.write(
+            "PUT",
+            f"{API}/content/{page_id}",
+            call=Call(f"update page {title!r} (id {page_id})"),
+            parse=v1.page,
+            lookup=lookup,
+            json=payload,
+        )
+
+    async def delete_page(self, page_id: str) -> None:
+        await self.http.request(
+            "DELETE",
+            f"{API}/content/{page_id}",
+            call=Call(f"delete page {page_id}"),
+            accept=frozenset({404}),
+        )
+
+    async def _mark_property(self, page_id: str) -> ContentProperty | None:
+        response = await self.http.request(
+            "GET",
+            f"{API}/content/{page_id}/property/{MARK_KEY}",
+            call=Call(f"read the confsync mark of page {page_id}"),
+            accept=frozenset({404}),
+        )
+        if response.status_code == 404:
+            return None
+        return _property(self.http.json(response, Call("read the confsync mark")))
+
+    async def get_mark(self, page_id: str) -> ManagedMark | None:
+        found = await self._mark_property(page_id)
+        return None if found is None else mark_from(found.value)
+
+    async def set_mark(self, page_id: str, mark: ManagedMark) -> None:
+        value = mark.to_json()
+        existing = await self._mark_property(page_id)
+        call = Call(f"write the confsync mark of page {page_id}")
+
+        async def lookup() -> ContentProperty | None:
+            found = await self._mark_property(page_id)
+            return found if found is not None and found.value == value else None
+
+        if existing is None:
+            await self.http.write(
+                "POST",
+                f"{API}/content/{page_id}/property",
+                call=call,
+                parse=_property,
+                lookup=lookup,
+                json={"key": MARK_KEY, "value": value},
+            )
+        elif existing.value != value:
+            await self.http.write(
+                "PUT",
+                f"{API}/content/{page_id}/property/{MARK_KEY}",
+                call=call,
+                parse=_property,
+                lookup=lookup,
+                json={
+                    "key": MARK_KEY,
+                    "value": value,
+                    "version": {"number": existing.version + 1, "minorEdit": True},
+                },
+            )
+
+    async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:
+        params: dict[str, Any] = {"limit": LIMIT, "expand": "version,container"}
+        if filename is not None:
+            params["filename"] = filename
+        items = await self.http.collect(
+            f"{API}/content/{page_id}/child/attachment",
+            call=Call(f"list the attachments of page {page_id}"),
+            params=params,
+        )
+        return [v1.attachment(item, page_id=page_id) for item in items]
+
+    async def upload_attachment(
+        self, page_id: str, *, filename: str, data: bytes, media_type: str, comment: str
+    ) -> Attachment:
+        async def lookup() -> Attachment | None:
+            found = await self.attachments(page_id, filename=filename)
+            return found[0] if found else None
+
+        return await self.http.write(
+            "POST",
+            f"{API}/content/{page_id}/child/attachment",
+            call=Call(f"attach {filename} to page {page_id}"),
+            parse=lambda body: v1.attachment(body["results"][0], page_id=page_id),
+            lookup=lookup,
+            files=v1.multipart(filename, data, media_type, comment),
+            headers=v1.XSRF_HEADERS,
+        )
+
+    async def upload_attachment_version(
+        self, attachment: Attachment, *, data: bytes, media_type: str, comment: str
+    ) -> Attachment:
+        page_id = attachment.page_id
+
+        async def lookup() -> Attachment | None:
+            found = await self.attachments(page_id, filename=attachment.filename)
+            return next((a for a in found if a.version > attachment.version), None)
+
+        return await self.http.write(
+            "POST",
+            f"{API}/content/{page_id}/child/attachment/{attachment.id}/data",
+            call=Call(f"upload a new version of {attachment.filename} on page {page_id}"),
+            parse=lambda body: v1.attachment(body, page_id=page_id),
+            lookup=lookup,
+            files=v1.multipart(attachment.filename, data, media_type, comment),
+            headers=v1.XSRF_HEADERS,
+        )
+
+    async def search_pages(
+        self, text: str, *, space_key: str | None = None, limit: int = 25
+    ) -> list[Page]:
+        data = await self.http.get_json(
+            f"{API}/content/search",
+            call=Call(f"search pages titled like {text!r}"),
+            params={
+                "cql": v1.title_search_cql(text, space_key),
+                "limit": limit,
+                "expand": v1.CONTENT_EXPAND,
+            },
+        )
+        return [v1.page(item) for item in data.get("results", [])][:limit]

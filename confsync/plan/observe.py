@@ -1,0 +1,124 @@
+"""Read from Confluence only what the desired pages need, in bulk.
+
+A no-op plan costs, per space: the space, and the space's pages in pages of 250 (each with its
+latest version message, which carries the digest confsync wrote). Marks (content properties),
+bodies and attachments are read only for pages whose digest does not match: the ones that will
+change, or may conflict, drift or be pruned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from confsync.confluence.api import Confluence
+from confsync.plan.model import Action, Plan
+from confsync.plan.observation import Observation, SpaceView, digest_in
+from confsync.types import Attachment, DesiredPage, ManagedMark, Page
+
+__all__ = ["observe", "observe_details"]
+
+T = TypeVar("T")
+
+
+async def _gather(calls: Iterable[Awaitable[T]]) -> list[T]:
+    # The client bounds concurrency itself; gather just keeps the requests in flight together.
+    return list(await asyncio.gather(*calls))
+
+
+def _mark_candidates(pages: Sequence[Page], desired: Sequence[DesiredPage]) -> list[str]:
+    digests = {d.digest for d in desired}
+    unmatched_titles = {
+        d.title.casefold()
+        for d in desired
+        if not any(digest_in(p.version.message) == d.digest for p in pages)
+    }
+    matched_ids = {p.id for p in pages if digest_in(p.version.message) in digests}
+    ours_ids = {p.id for p in pages if digest_in(p.version.message) is not None}
+    candidates = []
+    for page in pages:
+        if page.id in matched_ids:
+            continue
+        ours = page.id in ours_ids
+        # A drifted child of a page we wrote may have been renamed by hand: read it too (its
+        # parent may be changing in this very plan, so not only under unchanged parents).
+        under_ours = page.parent_id in ours_ids
+        if ours or under_ours or page.title.casefold() in unmatched_titles:
+            candidates.append(page.id)
+    return candidates
+
+
+def _unfinished_candidates(
+    pages: Sequence[Page], marks: Mapping[str, ManagedMark | None], desired: Sequence[DesiredPage]
+) -> list[str]:
+    """Unmarked first versions without our message, titled like a page we would create: what a
+    run killed between creating a page and stamping it leaves. Their bodies tell (diff)."""
+    titles = {d.title.casefold() for d in desired}
+    return [
+        p.id
+        for p in pages
+        if p.id in marks
+        and marks[p.id] is None
+        and p.version.number == 1
+        and digest_in(p.version.message) is None
+        and p.title.casefold() in titles
+    ]
+
+
+async def _view(
+    confluence: Confluence, key: str, desired: Sequence[DesiredPage]
+) -> tuple[SpaceView, dict[str, str]]:
+    space = await confluence.space(key)
+    pages = await confluence.pages_in_space(space)
+    candidates = _mark_candidates(pages, desired)
+    found: list[ManagedMark | None] = await _gather(confluence.get_mark(i) for i in candidates)
+    marks = dict(zip(candidates, found, strict=True))
+    unfinished = _unfinished_candidates(pages, marks, desired)
+    bodies = await _gather(confluence.page(i, body=True) for i in unfinished)
+    return SpaceView(space, tuple(pages), marks), {p.id: p.body or "" for p in bodies}
+
+
+async def observe(
+    confluence: Confluence, desired: Sequence[DesiredPage], *, pruned: Iterable[str] = ()
+) -> Observation:
+    """Every space the desired pages live in, with the marks diff needs.
+
+    ``pruned``: spaces of teams with ``prune: true``, read even when no desired page is left in
+    them, so that the pages of a team whose every report is gone are deleted too.
+    """
+    keys = sorted({d.space_key for d in desired} | set(pruned))
+    views = await _gather(
+        _view(confluence, key, [d for d in desired if d.space_key == key]) for key in keys
+    )
+    return Observation(
+        spaces={key: view for key, (view, _) in zip(keys, views, strict=True)},
+        bodies={page_id: body for _, bodies in views for page_id, body in bodies.items()},
+    )
+
+
+async def observe_details(
+    confluence: Confluence, plan: Plan, desired: Sequence[DesiredPage], observation: Observation
+) -> Observation:
+    """The observation plus current bodies and attachments of the pages the plan updates."""
+    with_files = {str(d.address) for d in desired if d.attachments}
+    ids = [
+        c.before.page_id
+        for c in plan.changes
+        if c.action is Action.UPDATE and c.before is not None and c.before.page_id is not None
+    ]
+    file_ids = [
+        c.before.page_id
+        for c in plan.changes
+        if c.action is Action.UPDATE
+        and c.address in with_files
+        and c.before is not None
+        and c.before.page_id is not None
+    ]
+    pages = await _gather(confluence.page(i, body=True) for i in ids)
+    files: list[list[Attachment]] = await _gather(confluence.attachments(i) for i in file_ids)
+    return Observation(
+        spaces=observation.spaces,
+        bodies={**observation.bodies, **{p.id: p.body or "" for p in pages}},
+        attachments={i: tuple(a) for i, a in zip(file_ids, files, strict=True)},
+    )

@@ -1,0 +1,266 @@
+"""The v1 REST API: Data Center's whole API, and Cloud's ``/wiki/rest/api``.
+
+On Cloud the deprecated content endpoints answer 410 Gone through the OAuth gateway (as real
+Cloud does) and still work with basic auth on the site URL; content search pages by cursor.
+On Data Center everything pages by ``start``/``limit``. Limits above a cap are silently cut.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from confsync.sandbox.api import ApiError, Call, endpoint
+from confsync.sandbox.cql import parse_cql
+from confsync.sandbox.model import ErrorKind, SandboxError
+from confsync.sandbox.pages import PageFilter
+from confsync.sandbox.paging import decode_cursor, encode_cursor, next_link
+from confsync.sandbox.store import visible
+from confsync.sandbox.v1_common import (
+    DELETE_CONTENT,
+    READ_CONTENT,
+    READ_SPACE,
+    READ_USER,
+    SEARCH,
+    SEARCH_CAP,
+    WRITE_CONTENT,
+    listing,
+    page_id,
+    window,
+)
+from confsync.sandbox.v1_files import download_routes, file_routes
+from confsync.sandbox.v1_shapes import content_json, expansions, space_json, user_json
+
+__all__ = ["download_routes", "routes"]
+
+
+# spaces
+
+
+@endpoint("v1", READ_SPACE, gone_on_gateway=True)
+async def get_spaces(call: Call) -> Response:
+    keys = set(call.query_list("spaceKey")) | set(call.query_list("spaceKeys"))
+    found = [s for s in call.sandbox.store.spaces(call.user) if not keys or s.key in keys]
+    start, limit = window(call)
+    shown = found[start : start + limit]
+    return listing(
+        call,
+        [space_json(call, s) for s in shown],
+        start=start,
+        limit=limit,
+        has_more=len(found) > start + limit,
+    )
+
+
+@endpoint("v1", READ_SPACE, gone_on_gateway=True)
+async def get_space(call: Call) -> Response:
+    key = call.request.path_params["key"]
+    space = call.sandbox.store.space_by_key(key)
+    if space is None or not visible(space, call.user):
+        raise SandboxError(ErrorKind.NOT_FOUND, f"No space with key : {key}")
+    return JSONResponse(space_json(call, space))
+
+
+# content
+
+
+@endpoint("v1", READ_CONTENT, gone_on_gateway=True)
+async def get_content(call: Call) -> Response:
+    kind = call.query("type") or "page"
+    start, limit = window(call)
+    if kind != "page":
+        return listing(call, [], start=start, limit=limit, has_more=False)
+    title = call.query("title")
+    where = PageFilter(
+        space_keys=tuple(call.query_list("spaceKey")),
+        titles=(title,) if title is not None else (),
+        statuses=_statuses(call.query_list("status")),
+        ids=tuple(int(i) for i in call.query_list("ids") if i.isdigit()),
+    )
+    pages, more = call.sandbox.pages.find(call.user, where, offset=start, limit=limit)
+    expand = expansions(call)
+    return listing(
+        call,
+        [content_json(call, p, expand) for p in pages],
+        start=start,
+        limit=limit,
+        has_more=more,
+    )
+
+
+def _statuses(asked: list[str]) -> tuple[str, ...]:
+    if "any" in asked:
+        return ()
+    return tuple(asked) or ("current",)
+
+
+def _storage(data: dict[str, Any]) -> str | None:
+    body = data.get("body")
+    if body is None:
+        return None
+    storage = body.get("storage") if isinstance(body, dict) else None
+    if not isinstance(storage, dict) or not isinstance(storage.get("value"), str):
+        raise ApiError(400, "body.storage.value is required")
+    if storage.get("representation", "storage") != "storage":
+        raise ApiError(400, "The sandbox accepts only the storage representation")
+    return str(storage["value"])
+
+
+def _parent(data: dict[str, Any]) -> int | None:
+    ancestors = data.get("ancestors")
+    if not ancestors:
+        return None
+    if not isinstance(ancestors, list) or not isinstance(ancestors[-1], dict):
+        raise ApiError(400, "ancestors must be a list of {id}")
+    raw = str(ancestors[-1].get("id", ""))
+    if not raw.isdigit():
+        raise ApiError(400, f"Invalid ancestor id: {raw}")
+    return int(raw)
+
+
+def _full() -> set[str]:
+    return {"space", "version", "ancestors", "body.storage", "history"}
+
+
+@endpoint("v1", WRITE_CONTENT, gone_on_gateway=True, limit_body=True)
+async def create_content(call: Call) -> Response:
+    data = await call.json()
+    if data.get("type", "page") != "page":
+        raise ApiError(400, "The sandbox creates pages only")
+    title = data.get("title")
+    space_key = (
+        (data.get("space") or {}).get("key") if isinstance(data.get("space"), dict) else None
+    )
+    if not isinstance(title, str) or not isinstance(space_key, str):
+        raise ApiError(400, "title and space.key are required")
+    space = call.sandbox.store.space_by_key(space_key)
+    page = call.sandbox.pages.create(
+        call.user,
+        space,
+        title,
+        _storage(data) or "",
+        parent_id=_parent(data),
+        under_homepage=False,
+    )
+    return JSONResponse(content_json(call, page, _full()))
+
+
+@endpoint("v1", READ_CONTENT, gone_on_gateway=True)
+async def get_content_by_id(call: Call) -> Response:
+    status = tuple(call.query_list("status")) or ("current", "archived", "draft")
+    page = call.sandbox.pages.get(call.user, page_id(call), () if "any" in status else status)
+    return JSONResponse(content_json(call, page, expansions(call)))
+
+
+@endpoint("v1", WRITE_CONTENT, gone_on_gateway=True, limit_body=True)
+async def update_content(call: Call) -> Response:
+    data = await call.json()
+    version = data.get("version")
+    if not isinstance(version, dict) or not isinstance(version.get("number"), int):
+        raise ApiError(400, "version.number is required")
+    title = data.get("title")
+    if not isinstance(title, str):
+        raise ApiError(400, "title is required")
+    page = call.sandbox.pages.update(
+        call.user,
+        page_id(call),
+        title=title,
+        body=_storage(data),
+        version=version["number"],
+        message=str(version.get("message") or ""),
+        parent_id=_parent(data),
+        minor_edit=bool(version.get("minorEdit", False)),
+    )
+    return JSONResponse(content_json(call, page, _full()))
+
+
+@endpoint("v1", DELETE_CONTENT, gone_on_gateway=True)
+async def delete_content(call: Call) -> Response:
+    content_id = page_id(call)
+    if call.query("status") == "trashed":
+        call.sandbox.pages.purge(call.user, content_id)
+    else:
+        call.sandbox.pages.trash(call.user, content_id)
+    return Response(status_code=204)
+
+
+@endpoint("v1", READ_CONTENT, gone_on_gateway=True)
+async def get_children(call: Call) -> Response:
+    kind = call.request.path_params["type"]
+    parent = call.sandbox.pages.get(call.user, page_id(call))
+    start, limit = window(call)
+    if kind != "page":
+        return listing(call, [], start=start, limit=limit, has_more=False)
+    where = PageFilter(parent_id=parent.id)
+    pages, more = call.sandbox.pages.find(
+        call.user, where, sort="child-position", offset=start, limit=limit
+    )
+    expand = expansions(call)
+    return listing(
+        call,
+        [content_json(call, p, expand) for p in pages],
+        start=start,
+        limit=limit,
+        has_more=more,
+    )
+
+
+@endpoint("v1", SEARCH)
+async def search(call: Call) -> Response:
+    cql = call.query("cql")
+    if not cql:
+        raise ApiError(400, "cql is required")
+    query = parse_cql(cql)
+    expand = expansions(call)
+    if call.sandbox.cloud:
+        # Cloud pages CQL results by cursor; Data Center by start.
+        start, limit = (
+            decode_cursor(call.query("cursor")),
+            max(1, min(call.int_query("limit", 25), 250)),
+        )
+    else:
+        start, limit = window(call, SEARCH_CAP)
+    if "page" not in query.types:
+        return listing(call, [], start=start, limit=limit, has_more=False)
+    pages, more = call.sandbox.pages.find(
+        call.user, query.where, sort=query.sort, offset=start, limit=limit
+    )
+    results = [content_json(call, p, expand) for p in pages if p.title not in query.excluded_titles]
+    if not call.sandbox.cloud:
+        return listing(call, results, start=start, limit=limit, has_more=more)
+    response = listing(call, results, start=start, limit=limit, has_more=False)
+    if more:
+        body = json.loads(bytes(response.body))
+        path = call.request.url.path
+        relative = path[path.index("/rest/api/") :]
+        body["_links"]["next"] = next_link(
+            call.request, relative, {"cursor": encode_cursor(start + limit)}
+        )
+        return JSONResponse(body)
+    return response
+
+
+@endpoint("v1", READ_USER)
+async def current_user(call: Call) -> Response:
+    return JSONResponse(user_json(call, call.user))
+
+
+def routes() -> list[BaseRoute]:
+    """The whole v1 API as the sandbox serves it (relative to ``.../rest/api``)."""
+    return [
+        Route("/space", get_spaces, methods=["GET"]),
+        Route("/space/{key}", get_space, methods=["GET"]),
+        Route("/content", get_content, methods=["GET"]),
+        Route("/content", create_content, methods=["POST"]),
+        Route("/content/search", search, methods=["GET"]),
+        Route("/content/{id}", get_content_by_id, methods=["GET"]),
+        Route("/content/{id}", update_content, methods=["PUT"]),
+        Route("/content/{id}", delete_content, methods=["DELETE"]),
+        *file_routes(),
+        # After the attachment routes, so child/attachment is not taken for a child type.
+        Route("/content/{id}/child/{type}", get_children, methods=["GET"]),
+        Route("/user/current", current_user, methods=["GET"]),
+    ]

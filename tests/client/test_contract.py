@@ -1,0 +1,276 @@
+"""The contract suite: every protocol method, over both backends, under all six sign-in
+methods, against the sandbox. Every request and answer is checked against Atlassian's OpenAPI
+files by the ValidatingTransport the site is reached through."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from confsync.confluence.api import Confluence
+from confsync.errors import (
+    BadRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    StaleVersionError,
+    TitleTakenError,
+)
+from confsync.types import ManagedMark, PageStatus, Space
+from tests.client.conftest import Sleeps
+from tests.client.sites import CLOUD_METHODS, METHODS, Site, open_site
+from tests.support.openapi import ContractChecker
+
+pytestmark = pytest.mark.anyio
+
+BODY = "<p>Deploys are faster</p>"
+MESSAGE = "confsync d1"
+
+
+@pytest.fixture(params=METHODS)
+async def site(
+    request: pytest.FixtureRequest, tmp_path: Path, checker: ContractChecker, sleeps: Sleeps
+) -> AsyncIterator[Site]:
+    opened = await open_site(request.param, tmp_path, checker, sleeps.policy())
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def confluence(site: Site) -> Confluence:
+    return site.open()
+
+
+async def demo(confluence: Confluence) -> Space:
+    return await confluence.space("DEMO")
+
+
+async def test_backend_satisfies_the_protocol(site: Site, confluence: Confluence) -> None:
+    assert isinstance(confluence, Confluence)
+    assert confluence.edition == site.edition
+
+
+async def test_current_user(site: Site, confluence: Confluence) -> None:
+    user = await confluence.current_user()
+    assert user.display_name
+    if site.edition == "cloud":
+        assert user.account_id
+    else:
+        assert user.username == "admin"
+
+
+async def test_space_and_missing_space(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    assert (space.key, bool(space.id), bool(space.homepage_id)) == ("DEMO", True, True)
+    with pytest.raises(NotFoundError, match="NOPE"):
+        await confluence.space("NOPE")
+
+
+async def test_create_read_and_list_pages(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    parent = await confluence.create_page(
+        space, title="Retrospectives", body="<p>index</p>", parent_id=None, message=MESSAGE
+    )
+    child = await confluence.create_page(
+        space, title="Sprint 22", body=BODY, parent_id=parent.id, message="confsync d2"
+    )
+    assert child.parent_id == parent.id
+    assert child.space_id == space.id
+    assert child.status is PageStatus.CURRENT
+    assert (parent.version.message, child.version.message) == (MESSAGE, "confsync d2")
+
+    read = await confluence.page(child.id)
+    assert read.body is not None
+    assert "Deploys are faster" in read.body
+    assert (read.title, read.parent_id, read.version) == ("Sprint 22", parent.id, child.version)
+    assert (await confluence.page(child.id, body=False)).body is None
+
+    listed = {p.id: p for p in await confluence.pages_in_space(space)}
+    assert listed[child.id].version == child.version
+    assert listed[child.id].parent_id == parent.id
+    assert listed[parent.id].parent_id is None  # created at the space root
+    assert [p.id for p in await confluence.pages_by_title(space, "Sprint 22")] == [child.id]
+    assert await confluence.pages_by_title(space, "Nothing like it") == []
+    assert [p.id for p in await confluence.children(parent.id)] == [child.id]
+    by_id = await confluence.pages_by_id([child.id, parent.id, child.id])
+    assert sorted(p.id for p in by_id) == sorted([child.id, parent.id])
+    assert {p.id: p.version for p in by_id}[child.id] == child.version
+
+
+async def test_title_taken(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    await confluence.create_page(space, title="Taken", body=BODY, parent_id=None, message=MESSAGE)
+    with pytest.raises(TitleTakenError):
+        await confluence.create_page(
+            space, title="Taken", body=BODY, parent_id=None, message=MESSAGE
+        )
+
+
+async def test_update_move_and_stale_version(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    a = await confluence.create_page(space, title="A", body=BODY, parent_id=None, message=MESSAGE)
+    b = await confluence.create_page(space, title="B", body=BODY, parent_id=None, message=MESSAGE)
+    updated = await confluence.update_page(
+        b.id,
+        title="B renamed",
+        body="<p>new</p>",
+        parent_id=None,
+        version_number=b.version.number,
+        message="confsync d3",
+    )
+    assert updated.version.number == b.version.number + 1
+    assert (updated.title, updated.version.message) == ("B renamed", "confsync d3")
+    with pytest.raises(StaleVersionError, match="plan again"):
+        await confluence.update_page(
+            b.id,
+            title="B",
+            body=BODY,
+            parent_id=None,
+            version_number=b.version.number,
+            message="confsync d4",
+        )
+    moved = await confluence.move_page(
+        b.id, parent_id=a.id, version_number=updated.version.number, message="confsync d5"
+    )
+    assert moved.parent_id == a.id
+    reread = await confluence.page(b.id)
+    assert (reread.parent_id, reread.title, reread.version.message) == (
+        a.id,
+        "B renamed",
+        "confsync d5",
+    )
+    assert reread.body is not None
+    assert "new" in reread.body
+
+
+async def test_delete_page(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    page = await confluence.create_page(
+        space, title="Doomed", body=BODY, parent_id=None, message=MESSAGE
+    )
+    await confluence.delete_page(page.id)
+    assert page.id not in {p.id for p in await confluence.pages_in_space(space)}
+    await confluence.delete_page(page.id)  # already gone: still fine
+
+
+async def test_marks(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    page = await confluence.create_page(
+        space, title="Marked", body=BODY, parent_id=None, message=MESSAGE
+    )
+    assert await confluence.get_mark(page.id) is None
+    mark = ManagedMark("platform/retrospective/sprint-22", "d1", "0.1.0", "reports/s22.yaml")
+    await confluence.set_mark(page.id, mark)
+    assert await confluence.get_mark(page.id) == mark
+    newer = ManagedMark("platform/retrospective/sprint-22", "d2", "0.1.0", "reports/s22.yaml")
+    await confluence.set_mark(page.id, newer)
+    await confluence.set_mark(page.id, newer)  # unchanged: no write
+    assert await confluence.get_mark(page.id) == newer
+
+
+async def test_attachments(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    page = await confluence.create_page(
+        space, title="With files", body=BODY, parent_id=None, message=MESSAGE
+    )
+    assert await confluence.attachments(page.id) == []
+    first = await confluence.upload_attachment(
+        page.id,
+        filename="report.pdf",
+        data=b"%PDF-1",
+        media_type="application/pdf",
+        comment="confsync a1 — größe",
+    )
+    assert (first.filename, first.page_id, first.version) == ("report.pdf", page.id, 1)
+    assert first.comment == "confsync a1 — größe"
+    await confluence.upload_attachment(
+        page.id, filename="chart.png", data=b"\x89PNG", media_type="image/png", comment="c"
+    )
+    listed = await confluence.attachments(page.id)
+    assert sorted(a.filename for a in listed) == ["chart.png", "report.pdf"]
+    only = await confluence.attachments(page.id, filename="report.pdf")
+    assert [(a.id, a.media_type, a.size, a.comment) for a in only] == [
+        (first.id, "application/pdf", 6, "confsync a1 — größe")
+    ]
+    second = await confluence.upload_attachment_version(
+        first, data=b"%PDF-2!", media_type="application/pdf", comment="confsync a2"
+    )
+    assert (second.id, second.version, second.comment) == (first.id, 2, "confsync a2")
+    with pytest.raises(BadRequestError):
+        await confluence.upload_attachment(
+            page.id, filename="report.pdf", data=b"x", media_type="application/pdf", comment=""
+        )
+
+
+async def test_search_pages(confluence: Confluence) -> None:
+    space = await demo(confluence)
+    for title in ("Retrospectives", "Retro board", "Health Checks"):
+        await confluence.create_page(space, title=title, body=BODY, parent_id=None, message="m")
+    found = await confluence.search_pages("Retro", space_key="DEMO")
+    assert sorted(p.title for p in found) == ["Retro board", "Retrospectives"]
+    assert all(p.space_id == space.id for p in found)
+    assert await confluence.search_pages('quote " and \\ back', space_key="DEMO") == []
+
+
+async def test_page_url(site: Site, confluence: Confluence) -> None:
+    space = await demo(confluence)
+    page = await confluence.create_page(space, title="L", body=BODY, parent_id=None, message="m")
+    prefix = "/wiki" if site.edition == "cloud" else "/confluence"
+    assert confluence.page_url(page) == (
+        f"http://sandbox.local{prefix}/pages/viewpage.action?pageId={page.id}"
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+async def test_listing_is_bulk(
+    method: str, tmp_path: Path, checker: ContractChecker, sleeps: Sleeps
+) -> None:
+    """N pages with versions and messages in about ceil(N/250) requests (the server's cap)."""
+    site = await open_site(method, tmp_path, checker, sleeps.policy())
+    confluence = site.open()
+    space = await demo(confluence)
+    store = site.sandbox.store
+    for i in range(520):
+        store_create(site, space, f"P{i}")
+    site.sandbox.request_log.clear()
+    pages = await confluence.pages_in_space(space)
+    assert len(pages) >= 520
+    cap = 250 if method in CLOUD_METHODS else 200  # the sandbox's DC cap, like real servers
+    assert len(site.requests("GET")) == math.ceil(len(pages) / cap)
+    site.sandbox.request_log.clear()
+    by_id = await confluence.pages_by_id([p.id for p in pages])
+    assert sorted(p.id for p in by_id) == sorted(p.id for p in pages)
+    per_request = 250 if method in CLOUD_METHODS else 100  # DC: CQL "id in (...)" chunks
+    assert len(site.requests("GET")) == math.ceil(len(pages) / per_request)
+    assert store is site.sandbox.store
+    await site.close()
+
+
+def store_create(site: Site, space: Space, title: str) -> None:
+    """Seed a page straight into the sandbox's store (fast set-up, not under test)."""
+    sandbox = site.sandbox
+    sandbox.pages.create(
+        sandbox.store.admin,
+        sandbox.store.space_by_key(space.key),
+        title,
+        BODY,
+        message="confsync seed",
+    )
+
+
+async def test_oversized_pages_are_refused_before_sending(
+    site: Site, confluence: Confluence
+) -> None:
+    space = await demo(confluence)
+    before = len(site.requests())
+    with pytest.raises(PayloadTooLargeError, match="5 MB"):
+        await confluence.create_page(
+            space, title="Huge", body="<p>" + "x" * 5_300_000 + "</p>", parent_id=None, message="m"
+        )
+    with pytest.raises(BadRequestError, match="256 characters"):
+        await confluence.update_page(
+            "1", title="T" * 256, body="", parent_id=None, version_number=1, message="m"
+        )
+    assert len(site.requests()) == before

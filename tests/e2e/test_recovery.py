@@ -1,0 +1,115 @@
+"""A run killed or failing half way, then a second run: it converges, with no duplicate pages.
+
+In-process (the CLI runs its own event loop): the same workflow the CLI calls, on the sandbox,
+every request checked against Atlassian's OpenAPI files when they are available.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from confsync.confluence import make_backend
+from confsync.confluence.http import RetryPolicy
+from confsync.plan.model import Action
+from confsync.workflow import open_backend, run_apply, run_plan
+from tests.plan.sandbox_repo import RepoSpec, SandboxSite
+
+PLAT_TITLES = [
+    "Health Checks",
+    "PLAT Home",
+    "Q3 Health - Health Check",
+    "Q4 Health - Health Check",
+    "Retrospectives",
+    "Sprint 21 - Retrospective",
+    "Sprint 22 - Retrospective",
+]
+MOB_TITLES = ["MOB Home", "Retrospectives", "Sprint 9 - Retrospective"]
+
+
+@dataclass
+class KillSwitch(httpx.AsyncBaseTransport):
+    """Kills the apply (cancels its task) right after the ``after``-th write has been answered:
+    the write reached Confluence, whatever was to follow it never happens."""
+
+    inner: httpx.AsyncBaseTransport
+    after: int
+    task: asyncio.Task[object] | None = None
+    writes: int = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method != "GET":
+            self.writes += 1
+            if self.writes == self.after and self.task is not None:
+                self.task.cancel()
+        return response
+
+
+async def converges(site: SandboxSite) -> None:
+    """A plain second run finishes the job; a third has nothing to do; nothing is doubled."""
+    await site.apply()
+    again = await site.plan()
+    assert [c.address for c in again.changes if c.action is not Action.NOOP] == []
+    assert not again.has_changes
+    assert await site.titles("PLAT") == PLAT_TITLES
+    assert await site.titles("MOB") == MOB_TITLES
+
+
+@pytest.mark.anyio
+# A first apply of the fixture repo writes, in both dialects: 1-3 create the parent pages,
+# 4-6 stamp them, 7-9 mark them, 10-14 create the report pages, 15-19 stamp them, 20-24 mark
+# them, 25 uploads the image of one and 26 gives that page its final version message.
+# Killed after: 1 created but not stamped; 5 stamped but not marked; 19 report pages stamped,
+# none marked; 25 a file uploaded, its page left "pending".
+@pytest.mark.parametrize("after", [1, 5, 19, 25])
+async def test_apply_killed_after_a_write_then_applied_again(repo: RepoSpec, after: int) -> None:
+    site = SandboxSite(repo, in_memory=True)
+    workspace = site.workspace()
+    switch = KillSwitch(site.transport(), after)
+    async with open_backend(workspace, transport=switch) as confluence:
+        plan = await run_plan(workspace, confluence)
+        task = asyncio.ensure_future(run_apply(workspace, plan, confluence))
+        switch.task = task
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert switch.writes >= after
+    counts = Counter(await site.titles("PLAT"))
+    assert max(counts.values()) == 1, counts  # a kill never doubles a page
+
+    await converges(site)
+
+
+@pytest.mark.anyio
+async def test_apply_through_dropped_connections_and_server_errors(
+    repo: RepoSpec, edition: str
+) -> None:
+    site = SandboxSite(repo, in_memory=True)
+    workspace = site.workspace()
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    backend = make_backend(
+        workspace.repo.config.confluence,
+        config_dir=workspace.repo.root,
+        transport=site.transport(),
+        policy=RetryPolicy(max_attempts=2, sleep=no_sleep),
+    )
+    async with backend as confluence:
+        plan = await run_plan(workspace, confluence)
+        site.sandbox.faults.update(error_rate=0.2, drop_rate=0.15, seed=7)
+        result = await run_apply(workspace, plan, confluence)
+    site.sandbox.faults.clear()
+    # Some changes failed (the faults outlasted the retries), each reported, none doubled.
+    assert result.failed
+    for failure in result.failed:
+        assert failure.detail
+    counts = Counter(await site.titles("PLAT"))
+    assert max(counts.values()) == 1, counts
+
+    await converges(site)

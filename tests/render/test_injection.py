@@ -1,0 +1,180 @@
+"""Report text is untrusted: whatever it holds, the page stores it as text.
+
+Every payload is put in every text field a report has (and in a file name, which lands in an
+attribute). The page must be well-formed, have exactly the elements the same report with
+harmless text has (no macro, no script, nothing else injected), and show the payload as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from confsync.render.pages import PageFile, PageRenderer
+from confsync.render.storage import text_safe
+from confsync.reports import HealthCheck, Retrospective, report_adapter
+from tests.render.storage import NS, parse, texts
+
+PAYLOADS = {
+    "html macro": (
+        '<ac:structured-macro ac:name="html"><ac:plain-text-body><![CDATA[<script>alert(1)'
+        "</script>]]></ac:plain-text-body></ac:structured-macro>"
+    ),
+    "CDATA end": "a ]]> b ]]&gt; c",
+    "entities": "&entity; &amp; &#x3C; &lt;x&gt; &nbsp;",
+    "script": '<script>alert("owned")</script>',
+    "closing tags": "</td></tr></tbody></table></ac:rich-text-body></ac:structured-macro><p>",
+    "quotes": 'Dana "the hammer" O\'Neil said \'ship\' & "stop"',
+    "control characters": "nul\x00 bell\x07 vt\x0b ff\x0c esc\x1b us\x1f del\x7f end",
+    "template syntax": "{{ 7 * 7 }} {% raw %} {# x #} ${HOME}",
+    "status macro lookalike": '"><ac:parameter ac:name="colour">Red</ac:parameter>',
+}
+
+
+def _flat(text: str) -> str:
+    """The payload as the page must show it: XML-illegal characters as visible stand-ins,
+    white space collapsed (as ``texts`` collapses it)."""
+    return " ".join(text_safe(text).split())
+
+
+def _retro(text: str) -> Retrospective:
+    report = report_adapter.validate_python(
+        {
+            "kind": "retrospective",
+            "title": text,
+            "date": "2026-11-20",
+            "format": text,
+            "facilitator": text[:200],
+            "participants": [text[:200], "Lee Wong"],
+            "summary": text,
+            "columns": [
+                {
+                    "name": text[:200],
+                    "items": [
+                        {"text": text, "votes": 3, "author": text[:200], "comments": [text]},
+                    ],
+                }
+            ],
+            "themes": [{"name": text[:200], "description": text, "votes": 1, "items": [text]}],
+            "actions": [
+                {"text": text, "owner": text[:200], "due": "2026-12-04"},
+                {"text": text, "status": "dropped"},
+                {"text": text, "status": "in-progress"},
+            ],
+            "comments": [text],
+            "notes": text,
+        }
+    )
+    assert isinstance(report, Retrospective)
+    return report
+
+
+def _health(text: str) -> HealthCheck:
+    report = report_adapter.validate_python(
+        {
+            "kind": "health-check",
+            "title": text,
+            "date": "2026-11-20",
+            "facilitator": text[:200],
+            "participants": [text[:200]],
+            "summary": text,
+            "dimensions": [
+                {
+                    "name": text[:200],
+                    "description": text,
+                    "votes": {"green": 3, "amber": 1, "red": 0},
+                    "comments": [text],
+                }
+            ],
+            "actions": [{"text": text, "owner": text[:200]}],
+            "notes": text,
+        }
+    )
+    assert isinstance(report, HealthCheck)
+    return report
+
+
+def _file_name(text: str) -> str:
+    # A file name is one line: tabs and newlines never occur in one.
+    return " ".join(text.split()) + ".png"
+
+
+def render_retro(text: str) -> str:
+    files = (PageFile(_file_name(text), True), PageFile(_file_name(text) + ".pdf", False))
+    return PageRenderer().retrospective(_retro(text), team_name=text, files=files)
+
+
+def render_health(text: str) -> str:
+    previous = _health("earlier")
+    previous = previous.model_copy(update={"date": previous.date.replace(year=2025)})
+    return PageRenderer().health_check(
+        _health(text),
+        team_name=text,
+        previous=previous,
+        files=(PageFile(_file_name(text), False),),
+    )
+
+
+def _shape(page: Any) -> list[str]:
+    """Every element's tag, in document order: the structure the templates made."""
+    return [str(e.tag) for e in page.iter()]
+
+
+HARMLESS = "Harmless words"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+@pytest.mark.parametrize("render", [render_retro, render_health], ids=["retro", "health"])
+def test_payload_is_stored_as_text(render: Any, payload: str) -> None:
+    body = render(payload)
+    page = parse(body)  # well-formed, or this raises
+
+    baseline = parse(render(HARMLESS))
+    assert _shape(page) == _shape(baseline)
+    macros = "//ac:structured-macro"
+    assert len(page.xpath(macros, namespaces=NS)) == len(baseline.xpath(macros, namespaces=NS))
+    names = "//ac:structured-macro/@ac:name"
+    assert page.xpath(names, namespaces=NS) == baseline.xpath(names, namespaces=NS)
+    assert page.xpath("//*[local-name()='script']") == []
+    assert page.xpath("//ac:plain-text-body", namespaces=NS) == []
+    assert not [n for n in page.iter() if isinstance(n, etree._Entity)]
+
+    expected = _flat(payload)
+    details = page.xpath("ac:structured-macro[@ac:name='details']", namespaces=NS)[0]
+    assert texts(details, ".//tr[th='Team']/td") == [expected]
+    assert texts(page, "//ac:task-body")[0].startswith(expected)
+    notes = texts(page, "h2[.='Notes']/following-sibling::*[1]")
+    assert notes == [expected]
+    filenames = page.xpath("//ri:attachment/@ri:filename", namespaces=NS)
+    assert filenames[0] == text_safe(_file_name(payload))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_retrospective_fields_hold_the_payload_as_text(payload: str) -> None:
+    page = parse(render_retro(payload))
+    expected = _flat(payload)
+    assert texts(page, "h2")[0] == _flat(payload[:200])
+    assert texts(page, "table/tbody/tr[td]/td[2]/p") == [expected]
+    assert texts(page, "table/tbody/tr[td]/td[2]/ul/li") == [expected]
+    assert texts(page, "h3") == [f"{_flat(payload[:200])} (1 votes)"]
+    assert texts(page, "//ac:task-body/s") == [expected]
+    summary = page.xpath("ac:structured-macro[@ac:name='info']", namespaces=NS)
+    assert texts(summary[0], ".//ac:rich-text-body") == [expected]
+    assert page.xpath("//ac:image/@ac:alt", namespaces=NS) == [text_safe(_file_name(payload))]
+
+
+def test_tabs_and_newlines_are_kept() -> None:
+    text = "first\tcolumn\nsecond line"
+    page = parse(render_retro(text))
+    (item,) = page.xpath("table/tbody/tr[td]/td[2]/p")
+    assert item.text == text
+
+
+def test_control_characters_become_visible_stand_ins() -> None:
+    body = render_retro("a\x00b\x1bc\x7fd")
+    page = parse(body)
+    assert texts(page, "table/tbody/tr[td]/td[2]/p") == ["a\u2400b\u241bc\u2421d"]
+    assert "\x00" not in body
+    assert "\x1b" not in body

@@ -1,0 +1,352 @@
+"""Every operation the sandbox implements answers as Atlassian's OpenAPI files say.
+
+Each scenario drives every implemented operation, with successes and errors, through a
+ValidatingTransport; the covered set must equal the implemented set, which is also derived
+from the app's own routes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+
+from confsync.sandbox import create_app
+from tests.sandbox.helpers import (
+    V1,
+    V2,
+    XSRF,
+    space_id,
+    upload,
+    v1_page,
+    v1_update,
+    v2_page,
+    v2_update,
+)
+from tests.support.openapi import KNOWN_GAPS, ContractChecker, require_specs
+from tests.support.sandbox import CLOUD_AUTH, DC_AUTH, sandbox_client
+
+CONTENT_V1 = {
+    ("GET", "/rest/api/space"),
+    ("GET", "/rest/api/space/{spaceKey}"),
+    ("GET", "/rest/api/content"),
+    ("POST", "/rest/api/content"),
+    ("GET", "/rest/api/content/search"),
+    ("GET", "/rest/api/content/{id}"),
+    ("DELETE", "/rest/api/content/{id}"),
+    ("GET", "/rest/api/content/{id}/child/{type}"),
+    ("GET", "/rest/api/content/{id}/child/attachment"),
+    ("POST", "/rest/api/content/{id}/child/attachment"),
+    ("POST", "/rest/api/content/{id}/child/attachment/{attachmentId}/data"),
+    ("GET", "/rest/api/content/{id}/property"),
+    ("POST", "/rest/api/content/{id}/property"),
+    ("GET", "/rest/api/content/{id}/property/{key}"),
+    ("PUT", "/rest/api/content/{id}/property/{key}"),
+    ("DELETE", "/rest/api/content/{id}/property/{key}"),
+    ("GET", "/rest/api/user/current"),
+}
+
+IMPLEMENTED: set[tuple[str, str, str]] = {
+    *{("cloud-v2", m, p) for m, p in [
+        ("GET", "/spaces"),
+        ("GET", "/pages"),
+        ("POST", "/pages"),
+        ("GET", "/pages/{id}"),
+        ("PUT", "/pages/{id}"),
+        ("DELETE", "/pages/{id}"),
+        ("GET", "/pages/{id}/direct-children"),
+        ("GET", "/pages/{page-id}/properties"),
+        ("POST", "/pages/{page-id}/properties"),
+        ("GET", "/pages/{page-id}/properties/{property-id}"),
+        ("PUT", "/pages/{page-id}/properties/{property-id}"),
+        ("DELETE", "/pages/{page-id}/properties/{property-id}"),
+        ("GET", "/pages/{id}/attachments"),
+    ]},
+    *{("cloud-v1", m, "/wiki" + p) for m, p in CONTENT_V1},
+    ("cloud-v1", "PUT", "/wiki/rest/api/content/{id}"),
+    *{("dc", m, p) for m, p in CONTENT_V1},
+    # The DC spec names the update's path parameter differently.
+    ("dc", "PUT", "/rest/api/content/{contentId}"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def checker() -> ContractChecker:
+    return ContractChecker(require_specs())
+
+
+def _api_routes(app: Starlette) -> set[tuple[str, str]]:
+    """(METHOD, sample path) of every API route the app serves."""
+    found: set[tuple[str, str]] = set()
+    for mount in app.routes:
+        if not isinstance(mount, Mount) or "/ex/confluence" in mount.path:
+            continue
+        for route in mount.routes:
+            assert isinstance(route, Route)
+            sample = re.sub(r"\{attachment_id\}", "att123", route.path)
+            sample = re.sub(r"\{type\}", "page", sample)
+            sample = re.sub(r"\{key\}", "KEY", sample)
+            sample = re.sub(r"\{[a-z_]+\}", "123", sample)
+            for method in route.methods or ():
+                if method != "HEAD":
+                    found.add((method, mount.path + sample))
+    return found
+
+
+def test_the_app_routes_are_exactly_the_implemented_spec_operations(
+    checker: ContractChecker,
+) -> None:
+    mapped = set()
+    for edition in ("cloud", "datacenter"):
+        for method, path in _api_routes(create_app(edition=edition)):
+            operation = checker.operation(method, path)
+            assert operation is not None, (method, path)
+            mapped.add(operation.key)
+    assert mapped == IMPLEMENTED
+    assert len(IMPLEMENTED) == 49
+
+
+@pytest.mark.anyio
+async def test_exactly_the_deprecated_cloud_v1_operations_are_gone_on_the_gateway(
+    checker: ContractChecker,
+) -> None:
+    app = create_app()
+    gateway = "/ex/confluence/00000000-0000-4000-8000-000000000000"
+    async with sandbox_client(app, auth=CLOUD_AUTH) as client:
+        for method, path in sorted(_api_routes(app)):
+            operation = checker.operation(method, path)
+            assert operation is not None
+            if operation.spec != "cloud-v1":
+                continue
+            response = await client.request(method, gateway + path, headers=XSRF)
+            deprecated = bool(operation.doc.get("deprecated"))
+            assert (response.status_code == 410) is deprecated, (method, path, response.text)
+            if not deprecated:
+                site = await client.request(method, path, headers=XSRF)
+                assert site.status_code == response.status_code
+
+
+async def _cloud_scenario(client: httpx.AsyncClient, gateway: httpx.AsyncClient) -> None:
+    space = await space_id(client)
+    ok = await client.post(f"{V2}/pages", json=v2_page(space, "Contract"))
+    page = ok.json()["id"]
+    assert (await client.post(f"{V2}/pages", json=v2_page(space, "Contract"))).status_code == 400
+    too_big = v2_page(space, "Big", "<p>" + "x" * 5_300_000 + "</p>")
+    assert (await client.post(f"{V2}/pages", json=too_big)).status_code == 413
+    assert (await client.post(f"{V2}/pages", json=v2_page("1", "Nowhere"))).status_code == 404
+    assert (
+        await client.get(f"{V2}/pages", params={"space-id": space, "limit": 1})
+    ).status_code == 200
+    assert (
+        await client.get(f"{V2}/pages/{page}", params={"body-format": "storage"})
+    ).status_code == 200
+    assert (await client.get(f"{V2}/pages/1")).status_code == 404
+    assert (
+        await client.put(f"{V2}/pages/{page}", json=v2_update(page, "Contract", 2))
+    ).status_code == 200
+    assert (
+        await client.put(f"{V2}/pages/{page}", json=v2_update(page, "Contract", 2))
+    ).status_code == 409
+    assert (await client.get(f"{V2}/pages/{page}/direct-children")).status_code == 200
+    assert (await client.get(f"{V2}/pages/1/direct-children")).status_code == 404
+    prop = await client.post(f"{V2}/pages/{page}/properties", json={"key": "k", "value": {"a": 1}})
+    prop_id = prop.json()["id"]
+    assert (await client.get(f"{V2}/pages/{page}/properties")).status_code == 200
+    assert (await client.get(f"{V2}/pages/{page}/properties/{prop_id}")).status_code == 200
+    assert (await client.get(f"{V2}/pages/{page}/properties/1")).status_code == 404
+    new = {"key": "k", "value": 2, "version": {"number": 2}}
+    assert (
+        await client.put(f"{V2}/pages/{page}/properties/{prop_id}", json=new)
+    ).status_code == 200
+    assert (
+        await client.put(f"{V2}/pages/{page}/properties/{prop_id}", json=new)
+    ).status_code == 409
+    dup = await client.post(f"{V2}/pages/{page}/properties", json={"key": "k", "value": 1})
+    assert dup.status_code == 409
+    big_update = v2_update(page, "Contract", 3, "<p>" + "x" * 5_300_000 + "</p>")
+    assert (await client.put(f"{V2}/pages/{page}", json=big_update)).status_code == 413
+    assert (await client.delete(f"{V2}/pages/{page}/properties/{prop_id}")).status_code == 204
+    assert (await client.delete(f"{V2}/pages/{page}/properties/{prop_id}")).status_code == 404
+    files = upload("chart.png", b"png", "first")
+    att = await client.post(f"{V1}/content/{page}/child/attachment", **files)
+    assert att.status_code == 200, att.text
+    att_id = att.json()["results"][0]["id"]
+    assert (await client.post(f"{V1}/content/{page}/child/attachment", **files)).status_code == 400
+    no_xsrf = {k: v for k, v in files.items() if k != "headers"}
+    assert (
+        await client.post(f"{V1}/content/{page}/child/attachment", **no_xsrf)
+    ).status_code == 403
+    assert (await client.post(f"{V1}/content/1/child/attachment", **files)).status_code == 404
+    data = await client.post(f"{V1}/content/{page}/child/attachment/{att_id}/data", **files)
+    assert data.status_code == 200
+    data_no_xsrf = await client.post(
+        f"{V1}/content/{page}/child/attachment/{att_id}/data", files=files["files"]
+    )
+    assert data_no_xsrf.status_code == 403
+    missing = await client.post(f"{V1}/content/{page}/child/attachment/att1/data", **files)
+    assert missing.status_code == 404
+    assert (
+        await client.get(f"{V2}/pages/{page}/attachments", params={"filename": "chart.png"})
+    ).status_code == 200
+    assert (await client.get(f"{V2}/pages/1/attachments")).status_code == 404
+    await _v1_content(client, V1, space_key="DEMO", page=page)
+    assert (await client.delete(f"{V2}/pages/{page}")).status_code == 204
+    assert (await client.delete(f"{V2}/pages/{page}")).status_code == 404
+    assert (await client.delete(f"{V2}/pages/{page}", params={"purge": "true"})).status_code == 204
+    unauthorised = await client.get(f"{V2}/spaces", auth=("admin@example.com", "wrong"))
+    assert unauthorised.status_code == 401
+    gone = await gateway.get(f"/ex/confluence/00000000-0000-4000-8000-000000000000{V1}/content")
+    assert gone.status_code == 410
+
+
+async def _v1_content(
+    client: httpx.AsyncClient, base: str, *, space_key: str, page: str | None = None
+) -> None:
+    """The v1 content, space, property, search and user operations (Cloud v1 and DC)."""
+    created = await client.post(f"{base}/content", json=v1_page(space_key, "V1 page"))
+    assert created.status_code == 200, created.text
+    v1_id = created.json()["id"]
+    assert (
+        await client.post(f"{base}/content", json=v1_page(space_key, "V1 page"))
+    ).status_code == 400
+    assert (await client.post(f"{base}/content", json=v1_page("NOPE", "X"))).status_code == 403
+    assert (
+        await client.post(f"{base}/content", json=v1_page(space_key, "Orphan", parent="1"))
+    ).status_code == 404
+    big = v1_page(space_key, "Big", "<p>" + "x" * 5_300_000 + "</p>")
+    assert (await client.post(f"{base}/content", json=big)).status_code == 413
+    big_update = v1_update("V1 page", 2, "<p>" + "x" * 5_300_000 + "</p>")
+    assert (await client.put(f"{base}/content/{v1_id}", json=big_update)).status_code == 413
+    listed = await client.get(
+        f"{base}/content",
+        params={
+            "spaceKey": space_key,
+            "title": "V1 page",
+            "expand": "version,ancestors,body.storage",
+        },
+    )
+    assert listed.status_code == 200
+    assert listed.json()["size"] == 1
+    assert (
+        await client.get(
+            f"{base}/content/{v1_id}", params={"expand": "body.storage,version,ancestors,space"}
+        )
+    ).status_code == 200
+    assert (await client.get(f"{base}/content/1")).status_code == 404
+    assert (
+        await client.put(f"{base}/content/{v1_id}", json=v1_update("V1 page", 2))
+    ).status_code == 200
+    assert (
+        await client.put(f"{base}/content/{v1_id}", json=v1_update("V1 page", 2))
+    ).status_code == 409
+    assert (await client.put(f"{base}/content/{v1_id}", json=v1_update("", 3))).status_code == 400
+    assert (
+        await client.get(f"{base}/content/{v1_id}/child/page", params={"expand": "version"})
+    ).status_code == 200
+    assert (await client.get(f"{base}/content/1/child/page")).status_code == 404
+    attach_to = page or v1_id
+    files = upload("dc.png", b"png", "first")
+    att = await client.post(f"{base}/content/{attach_to}/child/attachment", **files)
+    assert att.status_code in (200, 400), att.text  # 400: Cloud already uploaded it above
+    if att.status_code == 200:
+        att_id = att.json()["results"][0]["id"]
+        assert (
+            await client.post(f"{base}/content/{attach_to}/child/attachment", **files)
+        ).status_code == 400
+        assert (
+            await client.post(f"{base}/content/{attach_to}/child/attachment/{att_id}/data", **files)
+        ).status_code == 200
+        assert (
+            await client.post(f"{base}/content/{attach_to}/child/attachment/att1/data", **files)
+        ).status_code == 404
+        no_xsrf = {k: v for k, v in files.items() if k != "headers"}
+        assert (
+            await client.post(f"{base}/content/{attach_to}/child/attachment", **no_xsrf)
+        ).status_code == 403
+    assert (
+        await client.get(
+            f"{base}/content/{attach_to}/child/attachment",
+            params={"expand": "version", "filename": "dc.png"},
+        )
+    ).status_code == 200
+    assert (await client.get(f"{base}/content/1/child/attachment")).status_code == 404
+    prop = await client.post(
+        f"{base}/content/{v1_id}/property", json={"key": "confsync", "value": {"a": 1}}
+    )
+    assert prop.status_code == 200
+    again = {"key": "confsync", "value": {"a": 1}}
+    assert (await client.post(f"{base}/content/{v1_id}/property", json=again)).status_code == 409
+    assert (
+        await client.post(f"{base}/content/1/property", json={"key": "x", "value": {"x": 1}})
+    ).status_code == 403
+    assert (await client.get(f"{base}/content/{v1_id}/property")).status_code == 200
+    assert (await client.get(f"{base}/content/1/property")).status_code == 404
+    assert (await client.get(f"{base}/content/{v1_id}/property/confsync")).status_code == 200
+    assert (await client.get(f"{base}/content/{v1_id}/property/missing")).status_code == 404
+    update = {"key": "confsync", "value": {"a": 2}, "version": {"number": 2}}
+    assert (
+        await client.put(f"{base}/content/{v1_id}/property/confsync", json=update)
+    ).status_code == 200
+    assert (
+        await client.put(f"{base}/content/{v1_id}/property/confsync", json=update)
+    ).status_code == 409
+    assert (await client.delete(f"{base}/content/{v1_id}/property/confsync")).status_code == 204
+    assert (await client.delete(f"{base}/content/{v1_id}/property/confsync")).status_code == 404
+    search = await client.get(
+        f"{base}/content/search", params={"cql": f'space = {space_key} AND title ~ "V1"'}
+    )
+    assert search.status_code == 200
+    assert search.json()["size"] == 1
+    assert (
+        await client.get(f"{base}/content/search", params={"cql": "label = x"})
+    ).status_code == 400
+    assert (await client.get(f"{base}/space", params={"spaceKey": space_key})).status_code == 200
+    assert (await client.get(f"{base}/space/{space_key}")).status_code == 200
+    assert (await client.get(f"{base}/space/NOPE")).status_code == 404
+    assert (await client.get(f"{base}/user/current")).status_code == 200
+    assert (await client.delete(f"{base}/content/{v1_id}")).status_code == 204
+    assert (await client.delete(f"{base}/content/1")).status_code == 404
+    assert (
+        await client.delete(f"{base}/content/{v1_id}", params={"status": "trashed"})
+    ).status_code == 204
+
+
+@pytest.mark.anyio
+async def test_cloud_answers_match_the_cloud_specs(checker: ContractChecker) -> None:
+    app = create_app()
+    async with (
+        sandbox_client(app, auth=CLOUD_AUTH, checker=checker) as client,
+        sandbox_client(app, auth=CLOUD_AUTH, checker=checker) as gateway,
+    ):
+        await _cloud_scenario(client, gateway)
+    cloud = {k for k in IMPLEMENTED if k[0] != "dc"}
+    assert {k for k in checker.covered if k[0] != "dc"} == cloud
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("prefix", ["", "/confluence"])
+async def test_datacenter_answers_match_the_dc_spec(prefix: str) -> None:
+    checker = ContractChecker(require_specs())
+    app = create_app(edition="datacenter")
+    async with sandbox_client(app, auth=DC_AUTH, checker=checker) as client:
+        await _v1_content(client, f"{prefix}/rest/api", space_key="DEMO")
+        unauthorised = await client.get(f"{prefix}/rest/api/space", auth=("admin", "wrong"))
+        assert unauthorised.status_code == 401
+        assert "WWW-Authenticate" in unauthorised.headers
+    assert checker.covered == {k for k in IMPLEMENTED if k[0] == "dc"}
+
+
+@pytest.mark.anyio
+async def test_every_named_spec_gap_is_one_the_sandbox_really_answers() -> None:
+    checker = ContractChecker(require_specs())
+    cloud_app, dc_app = create_app(), create_app(edition="datacenter")
+    async with (
+        sandbox_client(cloud_app, auth=CLOUD_AUTH, checker=checker) as cloud,
+        sandbox_client(dc_app, auth=DC_AUTH, checker=checker) as dc,
+    ):
+        await _cloud_scenario(cloud, cloud)
+        await _v1_content(dc, "/rest/api", space_key="DEMO")
+    assert checker.gaps_seen == set(KNOWN_GAPS)

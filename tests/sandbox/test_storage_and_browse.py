@@ -1,0 +1,75 @@
+"""Storage format checks and the browse page."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from confsync.sandbox import Sandbox
+from confsync.sandbox.model import SandboxError
+from confsync.sandbox.storage_format import check_storage, storage_to_html
+from tests.sandbox.helpers import V1, V2, space_id, upload, v2_page
+from tests.support.sandbox import sandbox_client
+
+
+def test_entities_and_implicit_namespaces_are_accepted() -> None:
+    check_storage("<p>&nbsp;&hellip;&copy;&#160;&#x00A0;</p>")
+    check_storage('<ac:structured-macro ac:name="toc"/><ri:page ri:content-title="x"/>')
+    with pytest.raises(SandboxError, match="Error parsing xhtml"):
+        check_storage("<p>&nosuchentity;</p>")
+
+
+def test_rendering_escapes_text_and_drops_unsafe_links() -> None:
+    html = storage_to_html(
+        '<p>&lt;script&gt;</p><a href="javascript:alert(1)">x</a><script>bad()</script>',
+        lambda _: None,
+        lambda _: None,
+    )
+    assert "<script>" not in html
+    assert "javascript:" not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.mark.anyio
+async def test_browse_spaces_tree_and_a_rendered_page(
+    cloud: httpx.AsyncClient, cloud_app: Starlette
+) -> None:
+    space = await space_id(cloud)
+    body = (
+        "<h1>Went well</h1>"
+        '<ac:structured-macro ac:name="info"><ac:parameter ac:name="title">Note</ac:parameter>'
+        "<ac:rich-text-body><p>Deploys are faster</p></ac:rich-text-body></ac:structured-macro>"
+        '<ac:image><ri:attachment ri:filename="chart.png"/></ac:image>'
+        '<p><ac:link><ri:attachment ri:filename="report.pdf"/></ac:link></p>'
+        '<p><ac:link><ri:page ri:content-title="Retrospectives"/></ac:link></p>'
+    )
+    parent = (await cloud.post(f"{V2}/pages", json=v2_page(space, "Retrospectives"))).json()
+    page = (
+        await cloud.post(
+            f"{V2}/pages", json=v2_page(space, "Sprint 22", body, parentId=parent["id"])
+        )
+    ).json()
+    await cloud.post(
+        f"{V1}/content/{page['id']}/child/attachment", **upload("chart.png", b"PNG", "c")
+    )
+    async with sandbox_client(cloud_app, auth=None) as anonymous:
+        home = await anonymous.get("/")
+        assert home.status_code == 200
+        assert 'href="/browse/DEMO"' in home.text
+        tree = await anonymous.get("/browse/DEMO")
+        assert "Sprint 22" in tree.text
+        assert tree.text.index("Retrospectives") < tree.text.index("Sprint 22")
+        shown = await anonymous.get(f"/browse/page/{page['id']}")
+        assert shown.status_code == 200
+        assert 'class="macro macro-info"' in shown.text
+        assert "Deploys are faster" in shown.text
+        sandbox: Sandbox = cloud_app.state.sandbox
+        [attachment], _ = sandbox.attachments.find(int(page["id"]))
+        assert f'<img src="/browse/attachment/{attachment.id}"' in shown.text
+        assert "report.pdf" in shown.text
+        assert f'href="/browse/page/{parent["id"]}"' in shown.text
+        image = await anonymous.get(f"/browse/attachment/{attachment.id}")
+        assert image.content == b"PNG"
+        assert (await anonymous.get("/browse/page/1")).status_code == 404
+        assert (await anonymous.get("/browse/NOPE")).status_code == 404
