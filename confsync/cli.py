@@ -61,9 +61,14 @@ def cli(directory: Path | None) -> None:
     """Publish team retrospectives and health checks from YAML in git to Confluence.
 
     \b
-    Typical use:
-      confsync validate            check confsync.yaml and every report, offline
-      confsync schema --out schemas/   write JSON Schemas for editor autocompletion
+    Typical use, in the repo holding confsync.yaml:
+      confsync validate              check confsync.yaml and every report, offline
+      confsync plan                  show what would change in Confluence
+      confsync apply                 make those changes (asks first)
+      confsync apply --auto-approve  the same, in CI
+      confsync plan --format markdown > plan.md   a pull-request comment
+    Try it without an account: confsync -C samples apply --auto-approve
+    publishes the samples into the embedded sandbox (a local Confluence).
     """
 
 
@@ -292,6 +297,69 @@ def apply(
             "and open http://127.0.0.1:8090/"
         )
     return EXIT_ERROR if result.failed else EXIT_OK
+
+
+@cli.command()
+@directory_option
+@click.pass_context
+def check(ctx: click.Context, directory: Path | None) -> None:
+    """Sign in to Confluence and check that every team's space is visible.
+
+    A quick test of the url, the credentials and the permissions, before a plan. Writes
+    nothing. Exits 0 when all is well, 1 with what to fix otherwise.
+    """
+    import asyncio
+
+    from confsync.workflow import check_connection, open_backend, prepare
+
+    workspace = prepare(_directory(ctx, directory))
+
+    async def run() -> Any:
+        async with open_backend(workspace) as confluence:
+            return await check_connection(workspace, confluence)
+
+    found = asyncio.run(run())
+    who = found.user.email or found.user.username or found.user.account_id or ""
+    click.echo(f"Signed in as {found.user.display_name}{f' ({who})' if who else ''}.")
+    for space in found.spaces:
+        click.echo(f"Space {space.key}: {space.name} (id {space.id})")
+
+
+@cli.command()
+@directory_option
+@click.option(
+    "--redirect-uri",
+    default="http://localhost:8765/callback",
+    show_default=True,
+    help="The callback URL registered for the OAuth app.",
+)
+@click.pass_context
+def login(ctx: click.Context, directory: Path | None, redirect_uri: str) -> None:
+    """Sign in with OAuth 2.0 (Cloud oauth2, Data Center app-link) and keep the tokens.
+
+    Prints a URL to open in a browser. After you approve, the browser goes to the redirect
+    URI (the page may fail to load: that is fine); paste the address it went to. The tokens
+    go to the token store (mode 0600); refresh tokens rotate, and confsync keeps the latest.
+    """
+    import asyncio
+
+    from confsync.confluence.login import start_login
+    from confsync.loading import load_repo
+
+    repo = load_repo(_directory(ctx, directory))
+
+    async def run() -> None:
+        flow = start_login(repo.config.confluence, config_dir=repo.root, redirect_uri=redirect_uri)
+        try:
+            click.echo("Open this address in a browser and approve the access:\n")
+            click.echo(f"  {flow.url}\n")
+            answer = click.prompt("Paste the address the browser was sent back to")
+            await flow.complete(answer.strip())
+        finally:
+            await flow.aclose()
+
+    asyncio.run(run())
+    click.echo("Signed in; the tokens are in the token store.")
 
 
 def _register_optional_commands() -> None:

@@ -23,9 +23,18 @@ from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin
 from confsync.plan.planner import make_plan
 from confsync.render.pages import RenderError
 from confsync.render.pdf import print_template_source, render_pdf
-from confsync.types import DesiredPage
+from confsync.types import CurrentUser, DesiredPage, Space
 
-__all__ = ["Workspace", "check_plan_origin", "open_backend", "prepare", "run_apply", "run_plan"]
+__all__ = [
+    "Connection",
+    "Workspace",
+    "check_connection",
+    "check_plan_origin",
+    "open_backend",
+    "prepare",
+    "run_apply",
+    "run_plan",
+]
 
 
 @dataclass(frozen=True)
@@ -142,3 +151,19 @@ async def run_apply(
         attachment_data=attachment_data,
         progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Who confsync signs in as, and the spaces of the config it can see."""
+
+    user: CurrentUser
+    spaces: tuple[Space, ...]
+
+
+async def check_connection(workspace: Workspace, confluence: Confluence) -> Connection:
+    """Sign in and look up every team's space; raises the client's error when one fails."""
+    user = await confluence.current_user()
+    keys = sorted({t.space for t in workspace.repo.config.teams})
+    spaces = [await confluence.space(key) for key in keys]
+    return Connection(user, tuple(spaces))

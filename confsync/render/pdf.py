@@ -11,6 +11,7 @@ from functools import cache
 from jinja2 import PackageLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from confsync.errors import ConfsyncError
 from confsync.reports import HealthCheck, Retrospective
 
 __all__ = ["PRINT_TEMPLATE", "print_template_source", "render_pdf"]
@@ -40,7 +41,15 @@ def render_html(report: Retrospective | HealthCheck, *, title: str, team_name: s
 
 def render_pdf(report: Retrospective | HealthCheck, *, title: str, team_name: str) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only apply ever needs.
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # WeasyPrint raises OSError when Pango's shared library is missing
+        raise ConfsyncError(
+            "cannot print the PDF attachments: WeasyPrint needs the Pango library "
+            "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0; see "
+            "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html). "
+            "Or set pdf: false in confsync.yaml."
+        ) from exc
 
     html = render_html(report, title=title, team_name=team_name)
     pdf = HTML(string=html).write_pdf()
