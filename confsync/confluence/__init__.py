@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 SANDBOX_ORIGIN = "http://sandbox.local"
+SANDBOX_SERVE_ORIGIN = "http://127.0.0.1:8090"
 SANDBOX_CONTEXT = {"cloud": "/wiki", "datacenter": "/confluence"}
 # The sandbox's built-in accounts (see confsync/sandbox): no environment needed.
 SANDBOX_CREDENTIALS = {
@@ -217,6 +218,8 @@ def _sandbox_backend(
         policy=policy,
         concurrency=settings.concurrency,
     )
+    # Links point where `confsync sandbox serve` answers by default, so they open once it runs.
+    links = SANDBOX_SERVE_ORIGIN + SANDBOX_CONTEXT[settings.edition]
     if settings.edition == "cloud":
-        return CloudBackend(http, site_url=url)
-    return DataCenterBackend(http, site_url=url)
+        return CloudBackend(http, site_url=links)
+    return DataCenterBackend(http, site_url=links)

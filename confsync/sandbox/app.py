@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Mount
 from confsync.sandbox.admin import routes as admin_routes
 from confsync.sandbox.api import error_response
 from confsync.sandbox.browse import routes as browse_routes
+from confsync.sandbox.browse import viewpage_routes
 from confsync.sandbox.cloud_v2 import routes as v2_routes
 from confsync.sandbox.defaults import DEFAULT_CLOUD_ID, DEFAULT_SPACE
 from confsync.sandbox.faults import FaultMiddleware, Faults
@@ -90,6 +91,7 @@ def _routes(edition: Edition, context_path: str) -> list[BaseRoute]:
             Mount(f"{gateway}/api/v2", routes=v2),
             Mount(f"{gateway}/rest/api", routes=rest),
             *download_routes("/wiki"),
+            *viewpage_routes("/wiki"),
             *cloud_routes(),
         ]
     else:
@@ -98,6 +100,7 @@ def _routes(edition: Edition, context_path: str) -> list[BaseRoute]:
             routes += [
                 Mount(f"{prefix}/rest/api", routes=v1_routes()),
                 *download_routes(prefix),
+                *viewpage_routes(prefix),
                 *datacenter_routes(prefix),
             ]
     return routes

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from jinja2 import DictLoader, Environment, select_autoescape
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from confsync.sandbox.model import Page, SandboxError
@@ -154,6 +154,18 @@ async def attachment_file(request: Request) -> Response:
     return Response(
         data, media_type=attachment.media_type, headers={"Content-Disposition": disposition}
     )
+
+
+async def viewpage(request: Request) -> Response:
+    """``/pages/viewpage.action?pageId=N``, the link form Confluence and confsync print."""
+    page_id = request.query_params.get("pageId", "")
+    if not page_id.isdigit():
+        return _not_found("No such page")
+    return RedirectResponse(f"/browse/page/{page_id}", status_code=302)
+
+
+def viewpage_routes(prefix: str) -> list[BaseRoute]:
+    return [Route(f"{prefix}/pages/viewpage.action", viewpage, methods=["GET"])]
 
 
 def routes() -> list[BaseRoute]:

@@ -45,7 +45,7 @@ async def test_the_embedded_sandbox_keeps_its_pages(
             space, title="Kept", body="<p>x</p>", parent_id=None, message="confsync k"
         )
         prefix = "/wiki" if edition == "cloud" else "/confluence"
-        assert confluence.page_url(page).startswith(f"http://sandbox.local{prefix}/")
+        assert confluence.page_url(page).startswith(f"http://127.0.0.1:8090{prefix}/pages/")
     assert (tmp_path / ".confsync" / "sandbox.sqlite").is_file()
     async with backend() as confluence:
         space = await confluence.space("PLAT")

@@ -88,7 +88,7 @@ def test_publish_edit_publish_converges(repo: RepoSpec) -> None:
     assert summary(second.out) == ONE_UPDATE
     lines = second.out.splitlines()
     done = lines.index(completed(second.out))
-    assert lines[done - 1].startswith("~ Sprint 22 - Retrospective: http://sandbox.local/")
+    assert lines[done - 1].startswith("~ Sprint 22 - Retrospective: http://127.0.0.1:8090/")
     assert lines[done] == "Apply complete: 1 changed, 0 failed."
 
     after = confsync(repo.root, "plan", "--detailed-exitcode")

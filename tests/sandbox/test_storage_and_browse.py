@@ -73,3 +73,18 @@ async def test_browse_spaces_tree_and_a_rendered_page(
         assert image.content == b"PNG"
         assert (await anonymous.get("/browse/page/1")).status_code == 404
         assert (await anonymous.get("/browse/NOPE")).status_code == 404
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("prefix", ["/wiki", "/confluence", ""])
+async def test_viewpage_links_open_the_browse_page(
+    prefix: str, cloud_app: Starlette, dc_app: Starlette
+) -> None:
+    """The links confsync prints (`.../pages/viewpage.action?pageId=N`) open in the browser."""
+    app = cloud_app if prefix == "/wiki" else dc_app
+    async with sandbox_client(app, auth=None) as anonymous:
+        found = await anonymous.get(f"{prefix}/pages/viewpage.action", params={"pageId": "42"})
+        assert found.status_code == 302
+        assert found.headers["location"] == "/browse/page/42"
+        bad = await anonymous.get(f"{prefix}/pages/viewpage.action", params={"pageId": "x"})
+        assert bad.status_code == 404
