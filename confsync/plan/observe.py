@@ -15,7 +15,7 @@ from typing import TypeVar
 from confsync.confluence.api import Confluence
 from confsync.plan.model import Action, Plan
 from confsync.plan.observation import Observation, SpaceView, digest_in
-from confsync.types import Attachment, DesiredPage, ManagedMark, Page
+from confsync.types import Attachment, DesiredPage, ManagedMark, Page, ParentRef
 
 __all__ = ["observe", "observe_details"]
 
@@ -27,13 +27,17 @@ async def _gather(calls: Iterable[Awaitable[T]]) -> list[T]:
     return list(await asyncio.gather(*calls))
 
 
-def _mark_candidates(pages: Sequence[Page], desired: Sequence[DesiredPage]) -> list[str]:
+def _mark_candidates(
+    pages: Sequence[Page], desired: Sequence[DesiredPage], homepage_id: str | None
+) -> list[str]:
     digests = {d.digest for d in desired}
-    unmatched_titles = {
-        d.title.casefold()
-        for d in desired
-        if not any(digest_in(p.version.message) == d.digest for p in pages)
-    }
+    unmatched = [
+        d for d in desired if not any(digest_in(p.version.message) == d.digest for p in pages)
+    ]
+    unmatched_titles = {d.title.casefold() for d in unmatched}
+    # A page at the space's top that drifted and was renamed by hand is found by its mark
+    # only: read the marks of the top-level pages, which are few, when such a page is missing.
+    roots = {None, homepage_id} if any(d.parent == ParentRef() for d in unmatched) else set()
     matched_ids = {p.id for p in pages if digest_in(p.version.message) in digests}
     ours_ids = {p.id for p in pages if digest_in(p.version.message) is not None}
     candidates = []
@@ -44,7 +48,8 @@ def _mark_candidates(pages: Sequence[Page], desired: Sequence[DesiredPage]) -> l
         # A drifted child of a page we wrote may have been renamed by hand: read it too (its
         # parent may be changing in this very plan, so not only under unchanged parents).
         under_ours = page.parent_id in ours_ids
-        if ours or under_ours or page.title.casefold() in unmatched_titles:
+        at_top = page.parent_id in roots and page.id != homepage_id
+        if ours or under_ours or at_top or page.title.casefold() in unmatched_titles:
             candidates.append(page.id)
     return candidates
 
@@ -71,7 +76,7 @@ async def _view(
 ) -> tuple[SpaceView, dict[str, str]]:
     space = await confluence.space(key)
     pages = await confluence.pages_in_space(space)
-    candidates = _mark_candidates(pages, desired)
+    candidates = _mark_candidates(pages, desired, space.homepage_id)
     found: list[ManagedMark | None] = await _gather(confluence.get_mark(i) for i in candidates)
     marks = dict(zip(candidates, found, strict=True))
     unfinished = _unfinished_candidates(pages, marks, desired)

@@ -179,3 +179,29 @@ async def test_a_page_renamed_by_hand_under_a_changing_parent_is_drift_not_a_new
     changes = {c.address: (c.action.value, c.blocking) for c in plan.changes}
     assert changes["platform/retrospective/2026-11-04-sprint-21"] == ("drift", True)
     assert plan.count(Action.CREATE) == 0
+
+
+@pytest.mark.anyio
+async def test_a_page_at_the_top_of_the_space_renamed_by_hand_is_drift_not_a_new_page(
+    repo: RepoSpec,
+) -> None:
+    """Found by its mark: the title no longer matches and no parent of ours holds it."""
+    repo.team_settings["platform"] = {"retrospectives": {"parent": "none"}}
+    repo.write()
+    site = SandboxSite(repo, in_memory=True)
+    await site.apply()
+    page = await site.page("PLAT", "Sprint 21 - Retrospective")
+    async with site.backend() as confluence:
+        await confluence.update_page(
+            page.id,
+            title="Sprint 21 (our notes)",
+            body=page.body or "",
+            parent_id=None,
+            version_number=page.version.number,
+            message="renamed it",
+        )
+
+    plan = await site.plan()
+    changes = {c.address: (c.action.value, c.blocking) for c in plan.changes}
+    assert changes["platform/retrospective/2026-11-04-sprint-21"] == ("drift", True)
+    assert plan.count(Action.CREATE) == 0
