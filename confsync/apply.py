@@ -146,7 +146,7 @@ class _Applier:
             parent_id=self.parent_id(change),
             message=first_message,
         )
-        await self.confluence.set_mark(page.id, self.mark(desired))
+        await self.confluence.set_mark(page.id, self.mark(desired), new_page=True)
         if not change.attachments:
             return page
         await self.upload(page.id, desired, change.attachments)

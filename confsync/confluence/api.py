@@ -110,8 +110,12 @@ class Confluence(Protocol):
         """The ``confsync`` content property of a page, or None if it has none."""
         ...
 
-    async def set_mark(self, page_id: str, mark: ManagedMark) -> None:
-        """Create or replace the ``confsync`` content property of a page."""
+    async def set_mark(self, page_id: str, mark: ManagedMark, *, new_page: bool = False) -> None:
+        """Create or replace the ``confsync`` content property of a page.
+
+        ``new_page=True``: the caller has just created the page, so it has no mark yet and
+        the backend does not read it first (one request less per new page).
+        """
         ...
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:

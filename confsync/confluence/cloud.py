@@ -223,9 +223,9 @@ class CloudBackend(BackendBase):
         found = await self._mark_property(page_id)
         return None if found is None else mark_from(found.value)
 
-    async def set_mark(self, page_id: str, mark: ManagedMark) -> None:
+    async def set_mark(self, page_id: str, mark: ManagedMark, *, new_page: bool = False) -> None:
         value = mark.to_json()
-        existing = await self._mark_property(page_id)
+        existing = None if new_page else await self._mark_property(page_id)
         call = Call(f"write the confsync mark of page {page_id}", _WRITE_PAGE)
 
         async def lookup() -> ContentProperty | None:

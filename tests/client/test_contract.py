@@ -170,6 +170,19 @@ async def test_marks(confluence: Confluence) -> None:
     assert await confluence.get_mark(page.id) == newer
 
 
+async def test_marking_a_new_page_writes_without_reading_first(
+    site: Site, confluence: Confluence
+) -> None:
+    space = await demo(confluence)
+    page = await confluence.create_page(space, title="New", body=BODY, parent_id=None, message="m")
+    mark = ManagedMark("platform/retrospective/new", "d1", "0.1.0", "reports/new.yaml")
+    site.sandbox.request_log.clear()
+    await confluence.set_mark(page.id, mark, new_page=True)
+    sent = [(r.method, r.path) for r in site.sandbox.request_log.records()]
+    assert [method for method, _ in sent] == ["POST"], sent
+    assert await confluence.get_mark(page.id) == mark
+
+
 async def test_attachments(confluence: Confluence) -> None:
     space = await demo(confluence)
     page = await confluence.create_page(
