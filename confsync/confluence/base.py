@@ -14,7 +14,7 @@ import anyio
 
 from confsync.confluence.http import HttpClient
 from confsync.errors import BadRequestError, ConfluenceError, PayloadTooLargeError
-from confsync.types import ManagedMark, Page, Space
+from confsync.types import ContentProperty, ManagedMark, Page, Space
 
 __all__ = ["MAX_BODY_BYTES", "MAX_TITLE_LENGTH", "BackendBase", "check_page", "mark_from"]
 
@@ -83,7 +83,33 @@ class BackendBase(abc.ABC):
         # viewpage.action works on Cloud and Data Center alike, and needs only the id.
         return f"{self.site_url}/pages/viewpage.action?pageId={page.id}"
 
+    async def set_mark(self, page_id: str, mark: ManagedMark, *, new_page: bool = False) -> None:
+        value = mark.to_json()
+        existing = None if new_page else await self._mark_property(page_id)
+        if existing is not None and existing.value == value:
+            return
+
+        async def lookup() -> ContentProperty | None:
+            found = await self._mark_property(page_id)
+            return found if found is not None and found.value == value else None
+
+        await self._write_mark(page_id, value, existing, lookup)
+
     # ---- primitives each edition provides --------------------------------------------------
+
+    @abc.abstractmethod
+    async def _mark_property(self, page_id: str) -> ContentProperty | None:
+        """The ``confsync`` content property of a page, or None."""
+
+    @abc.abstractmethod
+    async def _write_mark(
+        self,
+        page_id: str,
+        value: dict[str, str],
+        existing: ContentProperty | None,
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
+    ) -> None:
+        """Create (``existing`` None) or replace the property, once (``lookup`` for retries)."""
 
     @abc.abstractmethod
     async def pages_by_title(self, space: Space, title: str) -> list[Page]: ...

@@ -11,7 +11,7 @@ and scoped tokens.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from confsync.confluence import v1
@@ -223,15 +223,14 @@ class CloudBackend(BackendBase):
         found = await self._mark_property(page_id)
         return None if found is None else mark_from(found.value)
 
-    async def set_mark(self, page_id: str, mark: ManagedMark, *, new_page: bool = False) -> None:
-        value = mark.to_json()
-        existing = None if new_page else await self._mark_property(page_id)
+    async def _write_mark(
+        self,
+        page_id: str,
+        value: dict[str, str],
+        existing: ContentProperty | None,
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
+    ) -> None:
         call = Call(f"write the confsync mark of page {page_id}", _WRITE_PAGE)
-
-        async def lookup() -> ContentProperty | None:
-            found = await self._mark_property(page_id)
-            return found if found is not None and found.value == value else None
-
         if existing is None:
             await self.http.write(
                 "POST",
@@ -241,19 +240,19 @@ class CloudBackend(BackendBase):
                 lookup=lookup,
                 json={"key": MARK_KEY, "value": value},
             )
-        elif existing.value != value:
-            await self.http.write(
-                "PUT",
-                f"{V2}/pages/{page_id}/properties/{existing.id}",
-                call=call,
-                parse=_property,
-                lookup=lookup,
-                json={
-                    "key": MARK_KEY,
-                    "value": value,
-                    "version": {"number": existing.version + 1, "message": "confsync"},
-                },
-            )
+            return
+        await self.http.write(
+            "PUT",
+            f"{V2}/pages/{page_id}/properties/{existing.id}",
+            call=call,
+            parse=_property,
+            lookup=lookup,
+            json={
+                "key": MARK_KEY,
+                "value": value,
+                "version": {"number": existing.version + 1, "message": "confsync"},
+            },
+        )
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:
         params: dict[str, Any] = {"limit": LIMIT, "status": "current"}

@@ -5,7 +5,7 @@ https://developer.atlassian.com/server/confluence/confluence-server-rest-api/
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from confsync.confluence import v1
@@ -195,15 +195,14 @@ class DataCenterBackend(BackendBase):
         found = await self._mark_property(page_id)
         return None if found is None else mark_from(found.value)
 
-    async def set_mark(self, page_id: str, mark: ManagedMark, *, new_page: bool = False) -> None:
-        value = mark.to_json()
-        existing = None if new_page else await self._mark_property(page_id)
+    async def _write_mark(
+        self,
+        page_id: str,
+        value: dict[str, str],
+        existing: ContentProperty | None,
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
+    ) -> None:
         call = Call(f"write the confsync mark of page {page_id}")
-
-        async def lookup() -> ContentProperty | None:
-            found = await self._mark_property(page_id)
-            return found if found is not None and found.value == value else None
-
         if existing is None:
             await self.http.write(
                 "POST",
@@ -213,19 +212,19 @@ class DataCenterBackend(BackendBase):
                 lookup=lookup,
                 json={"key": MARK_KEY, "value": value},
             )
-        elif existing.value != value:
-            await self.http.write(
-                "PUT",
-                f"{API}/content/{page_id}/property/{MARK_KEY}",
-                call=call,
-                parse=_property,
-                lookup=lookup,
-                json={
-                    "key": MARK_KEY,
-                    "value": value,
-                    "version": {"number": existing.version + 1, "minorEdit": True},
-                },
-            )
+            return
+        await self.http.write(
+            "PUT",
+            f"{API}/content/{page_id}/property/{MARK_KEY}",
+            call=call,
+            parse=_property,
+            lookup=lookup,
+            json={
+                "key": MARK_KEY,
+                "value": value,
+                "version": {"number": existing.version + 1, "minorEdit": True},
+            },
+        )
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:
         params: dict[str, Any] = {"limit": LIMIT, "expand": "version,container"}
