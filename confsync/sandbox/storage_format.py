@@ -153,6 +153,9 @@ def _render(node: ET.Element | str, attach: AttachmentLink, page: PageLink) -> s
             href = str(node.get("href", ""))
             safe = href if href.startswith(("http://", "https://", "/", "#")) else "#"
             return f'<a href="{html.escape(safe)}">{inner}</a>'
+        if name == "time":
+            # Confluence shows a date picker value as the date: <time datetime="2026-11-20"/>.
+            return f"<time>{html.escape(str(node.get('datetime', '')))}</time>"
         tag = name if name in _SAFE_TAGS else "span"
         return f"<{tag}>{inner}</{tag}>"
     if prefix == "ac" and name == "structured-macro":
@@ -165,6 +168,17 @@ def _render(node: ET.Element | str, attach: AttachmentLink, page: PageLink) -> s
         if label == "title":
             return f'<div class="macro-title">{inner}</div>'
         return f'<div class="macro-param">{label}: {inner}</div>'
+    if prefix == "ac" and name == "task-list":
+        return f'<ul class="tasks">{inner}</ul>'
+    if prefix == "ac" and name == "task":
+        done = any(
+            _local(c.tag) == ("ac", "task-status") and (c.text or "").strip() == "complete"
+            for c in node
+        )
+        body = "".join(
+            _render(c, attach, page) for c in node if _local(c.tag) == ("ac", "task-body")
+        )
+        return f'<li class="task">{"&#9745;" if done else "&#9744;"} {body}</li>'
     if prefix == "ac" and name == "image":
         return _image(node, attach)
     if prefix == "ac" and name == "link":

@@ -31,6 +31,23 @@ def test_rendering_escapes_text_and_drops_unsafe_links() -> None:
     assert "&lt;script&gt;" in html
 
 
+def test_dates_and_task_lists_render_as_a_reader_sees_them() -> None:
+    html = storage_to_html(
+        "<ac:task-list>"
+        "<ac:task><ac:task-status>complete</ac:task-status>"
+        "<ac:task-body>Ship it by <time datetime=\"2026-12-04\" /></ac:task-body></ac:task>"
+        "<ac:task><ac:task-status>incomplete</ac:task-status>"
+        "<ac:task-body>Write notes</ac:task-body></ac:task>"
+        "</ac:task-list>",
+        lambda _: None,
+        lambda _: None,
+    )
+    assert html == (
+        '<ul class="tasks"><li class="task">&#9745; Ship it by <time>2026-12-04</time></li>'
+        '<li class="task">&#9744; Write notes</li></ul>'
+    )
+
+
 @pytest.mark.anyio
 async def test_browse_spaces_tree_and_a_rendered_page(
     cloud: httpx.AsyncClient, cloud_app: Starlette
