@@ -32,6 +32,11 @@ a{color:#0052cc} nav{margin-bottom:1rem;color:#6b778c} ul.tree{list-style:none;p
 .macro-title{font-weight:600} .macro-param{font-size:.85rem;color:#6b778c}
 .macro-info{border-left-color:#0065ff}.macro-warning{border-left-color:#ff8b00}
 .macro-note{border-left-color:#6554c0}
+.status{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.8rem;font-weight:700;
+text-transform:uppercase;background:#dfe1e6;color:#42526e}
+.status-green{background:#e3fcef;color:#006644}.status-yellow{background:#fffae6;color:#974f0c}
+.status-red{background:#ffebe6;color:#bf2600}.status-blue{background:#deebff;color:#0747a6}
+.status-purple{background:#eae6ff;color:#403294}
 table{border-collapse:collapse}td,th{border:1px solid #c1c7d0;padding:.25rem .5rem}
 img{max-width:100%} .meta{color:#6b778c;font-size:.85rem} .status{font-size:.75rem;color:#de350b}
 </style></head><body><nav><a href="/">Spaces</a>{% block nav %}{% endblock %}</nav>

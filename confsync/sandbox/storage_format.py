@@ -158,6 +158,8 @@ def _render(node: ET.Element | str, attach: AttachmentLink, page: PageLink) -> s
             return f"<time>{html.escape(str(node.get('datetime', '')))}</time>"
         tag = name if name in _SAFE_TAGS else "span"
         return f"<{tag}>{inner}</{tag}>"
+    if prefix == "ac" and name == "structured-macro" and _attr(node, "ac", "name") == "status":
+        return _status(node)
     if prefix == "ac" and name == "structured-macro":
         macro = html.escape(_attr(node, "ac", "name") or "macro")
         return (
@@ -186,6 +188,19 @@ def _render(node: ET.Element | str, attach: AttachmentLink, page: PageLink) -> s
     if prefix == "ri":
         return ""  # resource identifiers are read by their ac: parent
     return inner  # rich-text-body, plain-text-body, link-body and the like
+
+
+def _status(node: ET.Element) -> str:
+    """The status macro as Confluence shows it: a coloured lozenge with its title."""
+    params = {
+        _attr(c, "ac", "name"): "".join(c.itertext())
+        for c in node
+        if _local(c.tag) == ("ac", "parameter")
+    }
+    colour = params.get("colour", "grey").lower()
+    colour = colour if colour.isalpha() else "grey"
+    title = html.escape(params.get("title", ""))
+    return f'<span class="status status-{colour}">{title}</span>'
 
 
 def _image(node: ET.Element, attach: AttachmentLink) -> str:

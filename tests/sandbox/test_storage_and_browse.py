@@ -35,7 +35,7 @@ def test_dates_and_task_lists_render_as_a_reader_sees_them() -> None:
     html = storage_to_html(
         "<ac:task-list>"
         "<ac:task><ac:task-status>complete</ac:task-status>"
-        "<ac:task-body>Ship it by <time datetime=\"2026-12-04\" /></ac:task-body></ac:task>"
+        '<ac:task-body>Ship it by <time datetime="2026-12-04" /></ac:task-body></ac:task>'
         "<ac:task><ac:task-status>incomplete</ac:task-status>"
         "<ac:task-body>Write notes</ac:task-body></ac:task>"
         "</ac:task-list>",
@@ -46,6 +46,17 @@ def test_dates_and_task_lists_render_as_a_reader_sees_them() -> None:
         '<ul class="tasks"><li class="task">&#9745; Ship it by <time>2026-12-04</time></li>'
         '<li class="task">&#9744; Write notes</li></ul>'
     )
+
+
+def test_a_status_macro_renders_as_a_coloured_lozenge() -> None:
+    html = storage_to_html(
+        '<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour">Yellow'
+        '</ac:parameter><ac:parameter ac:name="title">&lt;b&gt;amber</ac:parameter>'
+        "</ac:structured-macro>",
+        lambda _: None,
+        lambda _: None,
+    )
+    assert html == '<span class="status status-yellow">&lt;b&gt;amber</span>'
 
 
 @pytest.mark.anyio
