@@ -162,16 +162,7 @@ async def test_a_page_renamed_by_hand_under_a_changing_parent_is_drift_not_a_new
 ) -> None:
     site = SandboxSite(repo, in_memory=True)
     await site.apply()
-    page = await site.page("PLAT", "Sprint 21 - Retrospective")
-    async with site.backend() as confluence:
-        await confluence.update_page(
-            page.id,
-            title="Sprint 21 (our notes)",
-            body=page.body or "",
-            parent_id=None,
-            version_number=page.version.number,
-            message="renamed it",
-        )
+    await site.rename_by_hand("PLAT", "Sprint 21 - Retrospective", "Sprint 21 (our notes)")
     repo.team_names["platform"] = "Platform Guild"  # every platform page changes, parents too
     repo.write()
 
@@ -190,16 +181,7 @@ async def test_a_page_at_the_top_of_the_space_renamed_by_hand_is_drift_not_a_new
     repo.write()
     site = SandboxSite(repo, in_memory=True)
     await site.apply()
-    page = await site.page("PLAT", "Sprint 21 - Retrospective")
-    async with site.backend() as confluence:
-        await confluence.update_page(
-            page.id,
-            title="Sprint 21 (our notes)",
-            body=page.body or "",
-            parent_id=None,
-            version_number=page.version.number,
-            message="renamed it",
-        )
+    await site.rename_by_hand("PLAT", "Sprint 21 - Retrospective", "Sprint 21 (our notes)")
 
     plan = await site.plan()
     changes = {c.address: (c.action.value, c.blocking) for c in plan.changes}

@@ -264,6 +264,18 @@ class SandboxSite:
                 message=HAND_MESSAGE,
             )
 
+    async def rename_by_hand(self, space_key: str, title: str, new_title: str) -> None:
+        page = await self.page(space_key, title)
+        async with self.backend() as confluence:
+            await confluence.update_page(
+                page.id,
+                title=new_title,
+                body=page.body or "",
+                parent_id=None,
+                version_number=page.version.number,
+                message="renamed it",
+            )
+
     async def move_by_hand(self, space_key: str, title: str, new_parent_title: str) -> None:
         """Drag a page under another parent. Confluence keeps the page's latest version (and
         its message) when a page is moved in the page tree, so the message stays confsync's."""
