@@ -21,7 +21,13 @@ One origin serves one edition:
   (``{"status": "archived"}``), ``POST /_sandbox/reset`` (``{"content": true}`` also wipes pages).
 
 The same controls in-process: ``app.state.sandbox`` is a ``Sandbox`` with ``faults``
-(a ``Faults``), ``request_log``, ``store``, ``pages``, ``attachments`` and ``properties``.
+(a ``Faults``), ``request_log``, ``store``, ``pages``, ``attachments``, ``properties`` and
+``labels``.
+
+Besides what confsync uses, the v1 API serves what common third-party clients call
+(atlassian-python-api, md2cf): content history, labels (and ``label`` in CQL), ``/search``,
+and on Cloud ``PUT .../child/attachment`` (create or new version); paths ending in ``/``
+are served as without it, as Confluence's REST layer does.
 A second user, ``other@example.com`` / ``other-token`` (DC ``other``/``other``, PAT
 ``other-pat``), shows what a caller may not see.
 """

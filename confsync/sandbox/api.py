@@ -60,6 +60,7 @@ _V2_CODES = {
     409: "CONFLICT",
     410: "GONE",
     413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
 }
 
 
@@ -131,12 +132,19 @@ class Call:
             raise ApiError(400, f"Parameter {name} must be at least {minimum}")
         return value
 
-    async def json(self) -> dict[str, Any]:
+    async def json_value(self) -> Any:
+        """The JSON body; 415 for a body of another declared media type, as JAX-RS answers."""
+        media = self.request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media and media != "application/json" and not media.endswith("+json"):
+            raise ApiError(415, f"Unsupported Media Type: {media}")
         raw = await self.request.body()
         try:
-            body = json.loads(raw)
+            return json.loads(raw)
         except ValueError:
             raise ApiError(400, "Could not parse the request body as JSON") from None
+
+    async def json(self) -> dict[str, Any]:
+        body = await self.json_value()
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object")
         return body

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from confsync.sandbox.admin import routes as admin_routes
 from confsync.sandbox.api import error_response
@@ -69,6 +70,7 @@ def create_app(
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
     app.state.sandbox = sandbox
+    app.add_middleware(_V1TrailingSlash)
     app.add_middleware(
         FaultMiddleware,
         faults=faults,
@@ -83,7 +85,7 @@ def _routes(edition: Edition, context_path: str) -> list[BaseRoute]:
     routes: list[BaseRoute] = [*admin_routes(), *browse_routes()]
     if edition == "cloud":
         v2 = v2_routes()
-        rest = v1_routes()
+        rest = v1_routes(cloud=True)
         gateway = "/ex/confluence/{cloud_id}/wiki"
         routes += [
             Mount("/wiki/api/v2", routes=v2),
@@ -104,6 +106,26 @@ def _routes(edition: Edition, context_path: str) -> list[BaseRoute]:
                 *datacenter_routes(prefix),
             ]
     return routes
+
+
+class _V1TrailingSlash:
+    """Serves ``.../rest/api/content/`` as ``.../rest/api/content``.
+
+    Confluence's REST layer (Jersey) matches a resource with or without a trailing slash, and
+    clients rely on it (atlassian-python-api creates pages with POST ``rest/api/content/``).
+    Starlette would answer a 307 redirect instead, which clients that do not follow redirects
+    for a POST cannot use.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and "/rest/api/" in path and path.endswith("/"):
+            trimmed = path.rstrip("/")
+            scope = {**scope, "path": trimmed, "raw_path": trimmed.encode()}
+        await self.app(scope, receive, send)
 
 
 def _dialect_error(request: Request, status: int, message: str) -> Response:

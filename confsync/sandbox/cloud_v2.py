@@ -368,6 +368,17 @@ async def get_attachments(call: Call) -> Response:
     return _listing(call, [attachment_json(a) for a in found], more, offset)
 
 
+@endpoint("v2", READ_PAGE)
+async def get_labels(call: Call) -> Response:
+    page = _visible_page(call, call.request.path_params["id"])
+    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    found, more = call.sandbox.labels.find(
+        page.id, prefix=call.query("prefix"), offset=offset, limit=limit
+    )
+    items = [{"id": str(lb.id), "name": lb.name, "prefix": lb.prefix} for lb in found]
+    return _listing(call, items, more, offset)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/spaces", get_spaces, methods=["GET"]),
@@ -383,4 +394,5 @@ def routes() -> list[BaseRoute]:
         Route("/pages/{page_id}/properties/{property_id}", update_property, methods=["PUT"]),
         Route("/pages/{page_id}/properties/{property_id}", delete_property, methods=["DELETE"]),
         Route("/pages/{id}/attachments", get_attachments, methods=["GET"]),
+        Route("/pages/{id}/labels", get_labels, methods=["GET"]),
     ]

@@ -1,6 +1,7 @@
-"""The CQL subset confsync uses: ``space``, ``title`` (``=``, ``!=``, ``~``), ``type``,
-``ancestor``, ``parent``, ``id``, ``IN (...)``, joined by ``AND``, with an optional
-``ORDER BY``. Anything else is refused with 400, as Confluence refuses CQL it cannot parse."""
+"""The CQL subset confsync and common clients use: ``space``, ``title`` (``=``, ``!=``, ``~``),
+``type``, ``ancestor``, ``parent``, ``id``, ``label``, ``IN (...)``, joined by ``AND``, with an
+optional ``ORDER BY``. Anything else is refused with 400, as Confluence refuses CQL it cannot
+parse."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def parse_cql(cql: str) -> CqlQuery:
     ids: list[int] = []
     ancestor: int | None = None
     parent: int | None = None
+    labels: list[tuple[str, ...]] = []
     query = CqlQuery(PageFilter())
     types: set[str] | None = None
     i = 0
@@ -87,6 +89,8 @@ def parse_cql(cql: str) -> CqlQuery:
             contains += [v.strip("*") for v in values]
         elif name == "title" and op == "!=":
             query.excluded_titles.update(values)
+        elif name == "label" and op in {"=", "in"}:
+            labels.append(tuple(values))
         elif name == "type" and op in {"=", "in"}:
             types = (types or set()) | {v.lower() for v in values}
         elif name in {"ancestor", "parent", "id"} and op in {"=", "in"}:
@@ -113,6 +117,7 @@ def parse_cql(cql: str) -> CqlQuery:
         ids=tuple(ids),
         parent_id=parent,
         ancestor_id=ancestor,
+        labels=tuple(labels),
     )
     return query
 

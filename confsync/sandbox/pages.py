@@ -60,6 +60,8 @@ class PageFilter:
     ids: tuple[int, ...] = ()
     parent_id: int | None = None
     ancestor_id: int | None = None
+    # Each inner tuple is one CQL label clause: the page carries any of its names.
+    labels: tuple[tuple[str, ...], ...] = ()
 
 
 _SORTS = {
@@ -102,41 +104,18 @@ class Pages:
         limit: int = 25,
     ) -> tuple[list[Page], bool]:
         """One slice of the matching pages, and whether more follow."""
-        clauses: list[str] = []
-        args: list[object] = []
-
-        def any_of(column: str, values: Sequence[object]) -> None:
-            if values:
-                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-                args.extend(values)
-
-        any_of("p.space_id", where.space_ids)
-        any_of("s.key", where.space_keys)
-        any_of("p.title", where.titles)
-        any_of("p.status", where.statuses)
-        any_of("p.id", where.ids)
-        for text in where.title_contains:
-            clauses.append("lower(p.title) LIKE ? ESCAPE '\\'")
-            escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            args.append(f"%{escaped}%")
-        if where.parent_id is not None:
-            clauses.append("p.parent_id = ?")
-            args.append(where.parent_id)
-        if where.ancestor_id is not None:
-            clauses.append(
-                "p.id IN (WITH RECURSIVE d(id) AS (SELECT id FROM pages WHERE parent_id = ? "
-                "UNION SELECT pages.id FROM pages JOIN d ON pages.parent_id = d.id) "
-                "SELECT id FROM d)"
-            )
-            args.append(where.ancestor_id)
-        if user is not None:
-            clauses.append("(s.restricted_to IS NULL OR s.restricted_to = ?)")
-            args.append(user.account_id)
-        sql = _SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
-        sql += f" ORDER BY {_SORTS.get(sort, 'p.id')} LIMIT ? OFFSET ?"
+        where_sql, args = _where_sql(user, where)
+        sql = f"{_SELECT}{where_sql} ORDER BY {_SORTS.get(sort, 'p.id')} LIMIT ? OFFSET ?"
         with self.store.reading() as conn:
             rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
         return [_page(r) for r in rows[:limit]], len(rows) > limit
+
+    def count(self, user: User | None, where: PageFilter) -> int:
+        """How many pages match (search answers carry a total)."""
+        where_sql, args = _where_sql(user, where)
+        with self.store.reading() as conn:
+            sql = f"SELECT COUNT(*) FROM pages p JOIN spaces s ON s.id = p.space_id{where_sql}"
+            return int(conn.execute(sql, args).fetchone()[0])
 
     def ancestors(self, page: Page) -> list[Page]:
         """Root first, parent last."""
@@ -280,13 +259,58 @@ class Pages:
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM pages WHERE id = ?", (page_id,))
             conn.execute("DELETE FROM page_versions WHERE page_id = ?", (page_id,))
-            for table, column in (("attachments", "page_id"), ("properties", "page_id")):
+            for table, column in (
+                ("attachments", "page_id"),
+                ("properties", "page_id"),
+                ("content_labels", "page_id"),
+            ):
                 conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (page_id,))
 
     def set_status(self, page_id: int, status: str) -> None:
         """Archive or restore a page (admin API: v2 archiving is asynchronous on real Cloud)."""
         with self.store.transaction() as conn:
             conn.execute("UPDATE pages SET status = ? WHERE id = ?", (status, page_id))
+
+
+def _where_sql(user: User | None, where: PageFilter) -> tuple[str, list[object]]:
+    """The WHERE clause (with a leading space, or empty) and its arguments."""
+    clauses: list[str] = []
+    args: list[object] = []
+
+    def any_of(column: str, values: Sequence[object]) -> None:
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            args.extend(values)
+
+    any_of("p.space_id", where.space_ids)
+    any_of("s.key", where.space_keys)
+    any_of("p.title", where.titles)
+    any_of("p.status", where.statuses)
+    any_of("p.id", where.ids)
+    for text in where.title_contains:
+        clauses.append("lower(p.title) LIKE ? ESCAPE '\\'")
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        args.append(f"%{escaped}%")
+    if where.parent_id is not None:
+        clauses.append("p.parent_id = ?")
+        args.append(where.parent_id)
+    if where.ancestor_id is not None:
+        clauses.append(
+            "p.id IN (WITH RECURSIVE d(id) AS (SELECT id FROM pages WHERE parent_id = ? "
+            "UNION SELECT pages.id FROM pages JOIN d ON pages.parent_id = d.id) "
+            "SELECT id FROM d)"
+        )
+        args.append(where.ancestor_id)
+    if user is not None:
+        clauses.append("(s.restricted_to IS NULL OR s.restricted_to = ?)")
+        args.append(user.account_id)
+    for names in where.labels:
+        clauses.append(
+            "p.id IN (SELECT c.page_id FROM content_labels c JOIN labels l ON l.id = c.label_id "
+            f"WHERE l.name IN ({','.join('?' * len(names))}))"
+        )
+        args.extend(n.lower() for n in names)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
 def _check_title(title: str) -> None:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from confsync.sandbox.attachments import Attachments
 from confsync.sandbox.faults import Faults, RequestLog
+from confsync.sandbox.labels import Labels
 from confsync.sandbox.pages import Pages
 from confsync.sandbox.properties import Properties
 from confsync.sandbox.store import Store
@@ -29,11 +30,13 @@ class Sandbox:
     pages: Pages = field(init=False)
     attachments: Attachments = field(init=False)
     properties: Properties = field(init=False)
+    labels: Labels = field(init=False)
 
     def __post_init__(self) -> None:
         self.pages = Pages(self.store)
         self.attachments = Attachments(self.store)
         self.properties = Properties(self.store)
+        self.labels = Labels(self.store)
 
     @property
     def cloud(self) -> bool:

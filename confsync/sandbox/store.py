@@ -67,11 +67,15 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
     token TEXT PRIMARY KEY, flavor TEXT NOT NULL, kind TEXT NOT NULL,
     client_id TEXT NOT NULL, account_id TEXT NOT NULL, scope TEXT NOT NULL,
     expires_at REAL NOT NULL, rotated_at REAL);
+CREATE TABLE IF NOT EXISTS labels (
+    id INTEGER PRIMARY KEY, prefix TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (prefix, name));
+CREATE TABLE IF NOT EXISTS content_labels (
+    page_id INTEGER NOT NULL, label_id INTEGER NOT NULL, PRIMARY KEY (page_id, label_id));
 """
 
-# Content ids (pages and attachments share them, as in Confluence) and space ids start high,
+# Content ids (pages and attachments share them, as in Confluence), space and label ids start high,
 # so they look like real ones and are never mistaken for positions or counts.
-_FIRST_IDS = {"content": 65537, "space": 98305}
+_FIRST_IDS = {"content": 65537, "space": 98305, "label": 131073}
 
 _SEED_USERS = (
     (
@@ -261,6 +265,7 @@ class Store:
                 "attachment_versions",
                 "properties",
                 "property_versions",
+                "content_labels",
                 "oauth_codes",
                 "oauth_tokens",
             ):

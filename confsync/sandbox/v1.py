@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from confsync.sandbox.api import ApiError, Call, endpoint
 from confsync.sandbox.cql import parse_cql
-from confsync.sandbox.model import ErrorKind, SandboxError
+from confsync.sandbox.model import ErrorKind, Page, SandboxError
 from confsync.sandbox.pages import PageFilter
 from confsync.sandbox.paging import decode_cursor, encode_cursor, next_link
 from confsync.sandbox.store import visible
@@ -32,6 +32,8 @@ from confsync.sandbox.v1_common import (
     window,
 )
 from confsync.sandbox.v1_files import download_routes, file_routes
+from confsync.sandbox.v1_meta import label_pairs, meta_routes
+from confsync.sandbox.v1_search import search_routes
 from confsync.sandbox.v1_shapes import content_json, expansions, space_json, user_json
 
 __all__ = ["download_routes", "routes"]
@@ -46,9 +48,10 @@ async def get_spaces(call: Call) -> Response:
     found = [s for s in call.sandbox.store.spaces(call.user) if not keys or s.key in keys]
     start, limit = window(call)
     shown = found[start : start + limit]
+    expand = expansions(call)
     return listing(
         call,
-        [space_json(call, s) for s in shown],
+        [space_json(call, s, expand) for s in shown],
         start=start,
         limit=limit,
         has_more=len(found) > start + limit,
@@ -61,7 +64,7 @@ async def get_space(call: Call) -> Response:
     space = call.sandbox.store.space_by_key(key)
     if space is None or not visible(space, call.user):
         raise SandboxError(ErrorKind.NOT_FOUND, f"No space with key : {key}")
-    return JSONResponse(space_json(call, space))
+    return JSONResponse(space_json(call, space, expansions(call)))
 
 
 # content
@@ -122,7 +125,26 @@ def _parent(data: dict[str, Any]) -> int | None:
 
 
 def _full() -> set[str]:
-    return {"space", "version", "ancestors", "body.storage", "history"}
+    # What create and update answer with: md2cf reads metadata.labels from an update's answer.
+    return {"space", "version", "ancestors", "body.storage", "history", "metadata.labels"}
+
+
+def _one(call: Call, page: Page, expand: set[str]) -> Response:
+    """A single content answer: its links carry ``base`` and ``context``, as Confluence's do."""
+    data = content_json(call, page, expand)
+    data["_links"] |= {"base": call.site_base, "context": call.context}
+    return JSONResponse(data)
+
+
+def _labels(data: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """``metadata.labels`` of a create or update body (None when absent)."""
+    metadata = data.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if labels is None:
+        return None
+    if isinstance(labels, dict):
+        labels = labels.get("results", [])
+    return label_pairs(labels) if labels else []
 
 
 @endpoint("v1", WRITE_CONTENT, gone_on_gateway=True, limit_body=True)
@@ -137,6 +159,7 @@ async def create_content(call: Call) -> Response:
     if not isinstance(title, str) or not isinstance(space_key, str):
         raise ApiError(400, "title and space.key are required")
     space = call.sandbox.store.space_by_key(space_key)
+    labels = _labels(data)
     page = call.sandbox.pages.create(
         call.user,
         space,
@@ -145,14 +168,16 @@ async def create_content(call: Call) -> Response:
         parent_id=_parent(data),
         under_homepage=False,
     )
-    return JSONResponse(content_json(call, page, _full()))
+    if labels:
+        call.sandbox.labels.add(page.id, labels)
+    return _one(call, page, _full())
 
 
 @endpoint("v1", READ_CONTENT, gone_on_gateway=True)
 async def get_content_by_id(call: Call) -> Response:
     status = tuple(call.query_list("status")) or ("current", "archived", "draft")
     page = call.sandbox.pages.get(call.user, page_id(call), () if "any" in status else status)
-    return JSONResponse(content_json(call, page, expansions(call)))
+    return _one(call, page, expansions(call))
 
 
 @endpoint("v1", WRITE_CONTENT, gone_on_gateway=True, limit_body=True)
@@ -164,6 +189,7 @@ async def update_content(call: Call) -> Response:
     title = data.get("title")
     if not isinstance(title, str):
         raise ApiError(400, "title is required")
+    labels = _labels(data)
     page = call.sandbox.pages.update(
         call.user,
         page_id(call),
@@ -174,7 +200,10 @@ async def update_content(call: Call) -> Response:
         parent_id=_parent(data),
         minor_edit=bool(version.get("minorEdit", False)),
     )
-    return JSONResponse(content_json(call, page, _full()))
+    if labels is not None:
+        # Labels sent with an update replace the page's labels (md2cf's --replace-all-labels).
+        call.sandbox.labels.replace(page.id, labels)
+    return _one(call, page, _full())
 
 
 @endpoint("v1", DELETE_CONTENT, gone_on_gateway=True)
@@ -248,7 +277,7 @@ async def current_user(call: Call) -> Response:
     return JSONResponse(user_json(call, call.user))
 
 
-def routes() -> list[BaseRoute]:
+def routes(*, cloud: bool = False) -> list[BaseRoute]:
     """The whole v1 API as the sandbox serves it (relative to ``.../rest/api``)."""
     return [
         Route("/space", get_spaces, methods=["GET"]),
@@ -259,7 +288,9 @@ def routes() -> list[BaseRoute]:
         Route("/content/{id}", get_content_by_id, methods=["GET"]),
         Route("/content/{id}", update_content, methods=["PUT"]),
         Route("/content/{id}", delete_content, methods=["DELETE"]),
-        *file_routes(),
+        *search_routes(),
+        *meta_routes(),
+        *file_routes(cloud=cloud),
         # After the attachment routes, so child/attachment is not taken for a child type.
         Route("/content/{id}/child/{type}", get_children, methods=["GET"]),
         Route("/user/current", current_user, methods=["GET"]),

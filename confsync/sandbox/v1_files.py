@@ -37,7 +37,12 @@ async def _files(call: Call) -> tuple[list[tuple[str, str, bytes, str]], bool]:
     uploads = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
     if not uploads:
         raise ApiError(400, "No file part named 'file' in the request")
-    comments = [str(c) for c in form.getlist("comment")]
+    # A comment may come as a plain field or as a file part (Cloud's spec types it as binary,
+    # and requests sends it so when given in ``files=``): Confluence reads either as text.
+    comments = [
+        (await c.read()).decode("utf-8", "replace") if isinstance(c, UploadFile) else str(c)
+        for c in form.getlist("comment")
+    ]
     if comments and len(comments) != len(uploads):
         raise ApiError(400, "Give one comment per file, or none")
     files = []
@@ -77,6 +82,27 @@ async def create_attachment(call: Call) -> Response:
     files, minor = await _files(call)
     created = call.sandbox.attachments.create(call.user, page.id, files, minor_edit=minor)
     results = [attachment_json(call, a, page, {"version"}) for a in created]
+    return listing(call, results, start=0, limit=len(results), has_more=False)
+
+
+@endpoint("v1", WRITE_FILE)
+async def create_or_update_attachments(call: Call) -> Response:
+    """Cloud only: each file becomes a new attachment, or a new version of the one so named."""
+    _xsrf(call)
+    page = call.sandbox.pages.get(call.user, page_id(call))
+    files, minor = await _files(call)
+    results = []
+    for filename, media, data, comment in files:
+        found, _ = call.sandbox.attachments.find(page.id, filename=filename, limit=1)
+        if found:
+            att = call.sandbox.attachments.new_version(
+                call.user, page.id, found[0].id, media, data, comment, minor_edit=minor
+            )
+        else:
+            att = call.sandbox.attachments.create(
+                call.user, page.id, [(filename, media, data, comment)], minor_edit=minor
+            )[0]
+        results.append(attachment_json(call, att, page, {"version"}))
     return listing(call, results, start=0, limit=len(results), has_more=False)
 
 
@@ -182,10 +208,13 @@ async def download(call: Call) -> Response:
     return Response(data, media_type=found[0].media_type)
 
 
-def file_routes() -> list[BaseRoute]:
+def file_routes(*, cloud: bool) -> list[BaseRoute]:
+    # Data Center has no create-or-update call: a PUT there answers 405, as on a real server.
+    put = [Route("/content/{id}/child/attachment", create_or_update_attachments, methods=["PUT"])]
     return [
         Route("/content/{id}/child/attachment", get_attachments, methods=["GET"]),
         Route("/content/{id}/child/attachment", create_attachment, methods=["POST"]),
+        *(put if cloud else []),
         Route(
             "/content/{id}/child/attachment/{attachment_id}/data",
             update_attachment_data,

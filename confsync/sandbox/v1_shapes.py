@@ -10,12 +10,16 @@ from typing import Any
 from urllib.parse import quote
 
 from confsync.sandbox.api import Call
+from confsync.sandbox.labels import Label
 from confsync.sandbox.model import Attachment, Page, Property, Space, User, Version
 
 __all__ = [
     "attachment_json",
     "content_json",
     "expansions",
+    "history_json",
+    "label_array",
+    "label_json",
     "property_json",
     "space_json",
     "user_json",
@@ -70,9 +74,9 @@ def version_json(call: Call, version: Version) -> dict[str, Any]:
     }
 
 
-def space_json(call: Call, space: Space) -> dict[str, Any]:
+def space_json(call: Call, space: Space, expand: set[str] | None = None) -> dict[str, Any]:
     base = call.site_base
-    return {
+    data = {
         "id": space.id,
         "key": space.key,
         "name": space.name,
@@ -83,12 +87,19 @@ def space_json(call: Call, space: Space) -> dict[str, Any]:
         if space.homepage_id
         else {},
     }
+    if expand and "homepage" in expand and space.homepage_id is not None:
+        home = call.sandbox.pages.get(None, space.homepage_id)
+        data["homepage"] = content_json(call, home, set(), depth=1)
+        data["_expandable"] = {}
+    return data
 
 
 def _page_links(call: Call, page: Page) -> dict[str, str]:
     base = call.site_base
+    # Confluence writes spaces in a title as "+" and leaves them unescaped.
+    slug = quote(page.title.replace(" ", "+"), safe="+")
     return {
-        "webui": f"/spaces/{page.space_key}/pages/{page.id}/{quote(page.title.replace(' ', '+'))}",
+        "webui": f"/spaces/{page.space_key}/pages/{page.id}/{slug}",
         "edit": f"/pages/resumedraft.action?draftId={page.id}",
         "tinyui": f"/x/{page.id}",
         "self": f"{base}/rest/api/content/{page.id}",
@@ -115,13 +126,9 @@ def content_json(call: Call, page: Page, expand: set[str], *, depth: int = 0) ->
         data["version"] = version_json(call, page.version)
     else:
         expandable["version"] = ""
-    if "history" in expand:
-        author = call.sandbox.store.user_by("account_id", page.author_id)
-        data["history"] = {
-            "latest": page.status == "current",
-            "createdBy": user_json(call, author),
-            "createdDate": page.created_at,
-        }
+    if "history" in {e.split(".")[0] for e in expand}:
+        subs = {e.split(".", 1)[1] for e in expand if e.startswith("history.")}
+        data["history"] = history_json(call, page, subs)
     else:
         expandable["history"] = f"/rest/api/content/{page.id}/history"
     if "ancestors" in expand and depth == 0:
@@ -140,6 +147,12 @@ def content_json(call: Call, page: Page, expand: set[str], *, depth: int = 0) ->
         }
     else:
         expandable["body"] = ""
+    if "metadata.labels" in expand and depth == 0:
+        labels, more = call.sandbox.labels.find(page.id)
+        path = f"/rest/api/content/{page.id}/label"
+        data["metadata"] = {"labels": label_array(call, labels, path, limit=200, more=more)}
+    else:
+        expandable["metadata"] = ""
     expandable["children"] = f"/rest/api/content/{page.id}/child"
     expandable["container"] = f"/rest/api/space/{page.space_key}"
     data["_expandable"] = expandable
@@ -195,4 +208,78 @@ def property_json(call: Call, prop: Property, page: Page) -> dict[str, Any]:
             "context": call.context,
         },
         "_expandable": {"content": f"/rest/api/content/{page.id}"},
+    }
+
+
+def _history_version(call: Call, page: Page, version: Version) -> dict[str, Any]:
+    base = call.site_base
+    return {
+        **version_json(call, version),
+        "_links": {"self": f"{base}/rest/api/content/{page.id}/version/{version.number}"},
+        "_expandable": {"content": f"/rest/api/content/{page.id}"},
+    }
+
+
+def history_json(call: Call, page: Page, expand: set[str]) -> dict[str, Any]:
+    """A page's history; ``expand`` picks lastUpdated, previousVersion, contributors.
+
+    The sandbox serves only a page's latest state, so ``latest`` is true and there is never a
+    ``nextVersion``.
+    """
+    store = call.sandbox.store
+    author = store.user_by("account_id", page.author_id)
+    data: dict[str, Any] = {
+        "latest": True,
+        "createdBy": user_json(call, author),
+        "createdDate": page.created_at,
+    }
+    expandable: dict[str, str] = {}
+    if "lastUpdated" in expand:
+        data["lastUpdated"] = _history_version(call, page, page.version)
+    else:
+        expandable["lastUpdated"] = ""
+    versions = (
+        call.sandbox.pages.versions(page.id) if expand & {"previousVersion", "contributors"} else []
+    )
+    if "previousVersion" in expand:
+        previous = [v for v in versions if v.number == page.version.number - 1]
+        if previous:
+            data["previousVersion"] = _history_version(call, page, previous[0])
+    else:
+        expandable["previousVersion"] = ""
+    if "contributors" in expand:
+        ids = list(dict.fromkeys(v.author_id for v in versions)) or [page.author_id]
+        users = [store.user_by("account_id", i) for i in ids]
+        publishers: dict[str, Any] = {"users": [user_json(call, u) for u in users]}
+        if call.sandbox.cloud:
+            publishers["userAccountIds"] = ids
+        else:
+            publishers["userKeys"] = [u["userKey"] for u in publishers["users"] if "userKey" in u]
+        data["contributors"] = {"publishers": publishers}
+    else:
+        expandable["contributors"] = ""
+    expandable["nextVersion"] = ""
+    data["_expandable"] = expandable
+    data["_links"] = {"self": f"{call.site_base}/rest/api/content/{page.id}/history"}
+    return data
+
+
+def label_json(label: Label) -> dict[str, Any]:
+    return {"prefix": label.prefix, "name": label.name, "id": str(label.id), "label": label.name}
+
+
+def label_array(
+    call: Call, labels: list[Label], path: str, *, start: int = 0, limit: int, more: bool
+) -> dict[str, Any]:
+    """A LabelArray: as a listing, and as ``metadata.labels`` of expanded content."""
+    base = call.site_base
+    links = {"self": f"{base}{path}", "base": base, "context": call.context}
+    if more:
+        links["next"] = f"{path}?start={start + limit}&limit={limit}"
+    return {
+        "results": [label_json(label) for label in labels],
+        "start": start,
+        "limit": limit,
+        "size": len(labels),
+        "_links": links,
     }

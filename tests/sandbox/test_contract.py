@@ -47,6 +47,12 @@ CONTENT_V1 = {
     ("PUT", "/rest/api/content/{id}/property/{key}"),
     ("DELETE", "/rest/api/content/{id}/property/{key}"),
     ("GET", "/rest/api/user/current"),
+    ("GET", "/rest/api/content/{id}/history"),
+    ("GET", "/rest/api/search"),
+    ("GET", "/rest/api/content/{id}/label"),
+    ("POST", "/rest/api/content/{id}/label"),
+    ("DELETE", "/rest/api/content/{id}/label"),
+    ("DELETE", "/rest/api/content/{id}/label/{label}"),
 }
 
 IMPLEMENTED: set[tuple[str, str, str]] = {
@@ -64,9 +70,12 @@ IMPLEMENTED: set[tuple[str, str, str]] = {
         ("PUT", "/pages/{page-id}/properties/{property-id}"),
         ("DELETE", "/pages/{page-id}/properties/{property-id}"),
         ("GET", "/pages/{id}/attachments"),
+        ("GET", "/pages/{id}/labels"),
     ]},
     *{("cloud-v1", m, "/wiki" + p) for m, p in CONTENT_V1},
     ("cloud-v1", "PUT", "/wiki/rest/api/content/{id}"),
+    # Cloud's create-or-update upload; Data Center has no such call.
+    ("cloud-v1", "PUT", "/wiki/rest/api/content/{id}/child/attachment"),
     *{("dc", m, p) for m, p in CONTENT_V1},
     # The DC spec names the update's path parameter differently.
     ("dc", "PUT", "/rest/api/content/{contentId}"),
@@ -89,6 +98,7 @@ def _api_routes(app: Starlette) -> set[tuple[str, str]]:
             sample = re.sub(r"\{attachment_id\}", "att123", route.path)
             sample = re.sub(r"\{type\}", "page", sample)
             sample = re.sub(r"\{key\}", "KEY", sample)
+            sample = re.sub(r"\{label:path\}", "some-label", sample)
             sample = re.sub(r"\{[a-z_]+\}", "123", sample)
             for method in route.methods or ():
                 if method != "HEAD":
@@ -106,7 +116,7 @@ def test_the_app_routes_are_exactly_the_implemented_spec_operations(
             assert operation is not None, (method, path)
             mapped.add(operation.key)
     assert mapped == IMPLEMENTED
-    assert len(IMPLEMENTED) == 49
+    assert len(IMPLEMENTED) == 63
 
 
 @pytest.mark.anyio
@@ -192,6 +202,7 @@ async def _cloud_scenario(client: httpx.AsyncClient, gateway: httpx.AsyncClient)
         await client.get(f"{V2}/pages/{page}/attachments", params={"filename": "chart.png"})
     ).status_code == 200
     assert (await client.get(f"{V2}/pages/1/attachments")).status_code == 404
+    await _cloud_upsert_and_v2_labels(client, page)
     await _v1_content(client, V1, space_key="DEMO", page=page)
     assert (await client.delete(f"{V2}/pages/{page}")).status_code == 204
     assert (await client.delete(f"{V2}/pages/{page}")).status_code == 404
@@ -301,8 +312,9 @@ async def _v1_content(
     assert search.status_code == 200
     assert search.json()["size"] == 1
     assert (
-        await client.get(f"{base}/content/search", params={"cql": "label = x"})
+        await client.get(f"{base}/content/search", params={"cql": "nosuchfield = x"})
     ).status_code == 400
+    await _history_labels_and_search(client, base, v1_id)
     assert (await client.get(f"{base}/space", params={"spaceKey": space_key})).status_code == 200
     assert (await client.get(f"{base}/space/{space_key}")).status_code == 200
     assert (await client.get(f"{base}/space/NOPE")).status_code == 404
@@ -312,6 +324,64 @@ async def _v1_content(
     assert (
         await client.delete(f"{base}/content/{v1_id}", params={"status": "trashed"})
     ).status_code == 204
+
+
+async def _cloud_upsert_and_v2_labels(client: httpx.AsyncClient, page: str) -> None:
+    """Cloud only: PUT child/attachment (create or new version) and v2 page labels."""
+    path = f"{V1}/content/{page}/child/attachment"
+    new = await client.put(path, **upload("upsert.png", b"1", "first"))
+    assert new.status_code == 200, new.text
+    again = await client.put(path, **upload("upsert.png", b"2", "second"))
+    assert again.status_code == 200
+    assert again.json()["results"][0]["version"]["number"] == 2
+    no_xsrf = {k: v for k, v in upload("x.png", b"x", "c").items() if k != "headers"}
+    assert (await client.put(path, **no_xsrf)).status_code == 403
+    missing = await client.put(f"{V1}/content/1/child/attachment", **upload("x.png", b"x", "c"))
+    assert missing.status_code == 404
+    label = [{"prefix": "global", "name": "v2-label"}]
+    assert (await client.post(f"{V1}/content/{page}/label", json=label)).status_code == 200
+    labels = await client.get(f"{V2}/pages/{page}/labels", params={"limit": 1})
+    assert [lb["name"] for lb in labels.json()["results"]] == ["v2-label"]
+    assert (await client.get(f"{V2}/pages/1/labels")).status_code == 404
+
+
+async def _history_labels_and_search(client: httpx.AsyncClient, base: str, page: str) -> None:
+    """v1 history, labels and /search (Cloud v1 and DC)."""
+    cloud = base.startswith("/wiki")
+    history = await client.get(f"{base}/content/{page}/history")
+    assert history.status_code == 200
+    assert history.json()["lastUpdated"]["number"] == 2
+    expanded = await client.get(
+        f"{base}/content/{page}/history", params={"expand": "contributors,previousVersion"}
+    )
+    assert expanded.json()["previousVersion"]["number"] == 1
+    assert (await client.get(f"{base}/content/1/history")).status_code == 404
+    # Cloud's spec takes a list of labels; the DC spec documents one label object.
+    one = {"prefix": "global", "name": "Team-Report"}
+    added = await client.post(f"{base}/content/{page}/label", json=[one] if cloud else one)
+    assert added.status_code == 200, added.text
+    assert added.json()["results"][0]["name"] == "team-report"
+    assert (await client.post(f"{base}/content/1/label", json=one)).status_code == 404
+    if cloud:  # DC documents no 400 here
+        bad = await client.post(
+            f"{base}/content/{page}/label", json=[{"prefix": "global", "name": "a!"}]
+        )
+        assert bad.status_code == 400
+    assert (await client.get(f"{base}/content/{page}/label")).json()["size"] == 1
+    assert (await client.get(f"{base}/content/1/label")).status_code == 404
+    cql = {"cql": "label = team-report", "limit": 1, "expand": "content.version"}
+    found = await client.get(f"{base}/search", params=cql)
+    assert found.status_code == 200, found.text
+    assert found.json()["results"][0]["content"]["id"] == page
+    old = await client.get(f"{base}/content/search", params={"cql": "label in (team-report)"})
+    assert [c["id"] for c in old.json()["results"]] == [page]
+    assert (await client.get(f"{base}/search", params={"cql": "what ever"})).status_code == 400
+    assert (await client.delete(f"{base}/content/{page}/label/team-report")).status_code == 204
+    assert (await client.delete(f"{base}/content/{page}/label/team-report")).status_code == 404
+    await client.post(f"{base}/content/{page}/label", json=one)
+    by_name = {"name": "team-report"}
+    assert (await client.delete(f"{base}/content/{page}/label", params=by_name)).status_code == 204
+    assert (await client.delete(f"{base}/content/{page}/label", params=by_name)).status_code == 404
 
 
 @pytest.mark.anyio
