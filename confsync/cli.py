@@ -14,7 +14,7 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -50,7 +50,30 @@ directory_option = click.option(
 )
 
 
+class LazyGroup(click.Group):
+    """A group whose heavier subcommands are imported only when named.
+
+    The sandbox (Starlette, SQLite) would cost every plan a third of a second to import.
+    """
+
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {"sandbox": ("confsync.sandbox.cli", "sandbox")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.lazy:
+            return super().get_command(ctx, name)
+        import importlib
+
+        module, attribute = self.lazy[name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Exit codes: 0 ok, 1 error (message on stderr), 2 changes pending "
     "(plan --detailed-exitcode), 3 internal error, 64 usage error, 130 interrupted.",
@@ -360,17 +383,6 @@ def login(ctx: click.Context, directory: Path | None, redirect_uri: str) -> None
 
     asyncio.run(run())
     click.echo("Signed in; the tokens are in the token store.")
-
-
-def _register_optional_commands() -> None:
-    try:
-        from confsync.sandbox.cli import sandbox
-    except ImportError:  # the sandbox is an optional part of a source checkout in progress
-        return
-    cli.add_command(sandbox)
-
-
-_register_optional_commands()
 
 
 def _bug_report(exc: BaseException) -> str:

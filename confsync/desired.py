@@ -117,15 +117,17 @@ def desired_pages(
 
     Raises RenderError (naming the report) if a template fails or renders malformed XML.
     """
-    renderers: dict[str, PageRenderer] = {}
+    # One renderer per template folder: teams on the default templates share one, so each
+    # template is compiled once (compiling costs more than rendering a hundred pages).
+    renderers: dict[Path | None, PageRenderer] = {}
 
     def renderer(team: Team) -> PageRenderer:
         if renderer_for is not None:
             return renderer_for(team)
-        if team.id not in renderers:
-            overrides = repo.root / team.templates if team.templates else None
-            renderers[team.id] = PageRenderer(overrides)
-        return renderers[team.id]
+        overrides = repo.root / team.templates if team.templates else None
+        if overrides not in renderers:
+            renderers[overrides] = PageRenderer(overrides)
+        return renderers[overrides]
 
     history: dict[str, list[HealthCheck]] = {}
     for loaded in repo.reports:

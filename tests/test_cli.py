@@ -25,8 +25,11 @@ def invoke(args: list[str]) -> tuple[int, str, str]:
 
 
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    # list_commands/get_command, not .commands: some subcommands are loaded lazily.
+    ctx = click.Context(group)
     paths: list[tuple[str, ...]] = []
-    for name, command in sorted(group.commands.items()):
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         paths.append((*prefix, name))
         if isinstance(command, click.Group):
             paths.extend(_command_paths(command, (*prefix, name)))
