@@ -95,7 +95,7 @@ def load_repo(root: Path) -> Repo:
         problems = problems_from(exc, document, config_display, _config_schema())
         # Still check the reports the config points at, so one run shows every problem.
         for folder in _raw_report_folders(root, document):
-            for path in _report_files(folder):
+            for path in _report_files(folder, config_path):
                 _validate_report(path, problems)
         raise InputError(problems) from None
 
@@ -115,7 +115,7 @@ def load_repo(root: Path) -> Repo:
                 )
             )
             continue
-        for path in _report_files(folder):
+        for path in _report_files(folder, config_path):
             loaded = _load_report(root, config, team, path, problems)
             if loaded is not None:
                 reports.append(loaded)
@@ -126,12 +126,16 @@ def load_repo(root: Path) -> Repo:
     return Repo(root=root, config=config, reports=tuple(reports))
 
 
-def _report_files(folder: Path) -> Iterator[Path]:
+def _report_files(folder: Path, config_path: Path) -> Iterator[Path]:
+    """Report files below ``folder``, skipping hidden ones and confsync.yaml itself (a team
+    may keep its reports at the root of the repo)."""
+    config = config_path.resolve()
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.endswith(REPORT_SUFFIXES) and not name.startswith("."):
-                yield Path(dirpath) / name
+            path = Path(dirpath) / name
+            if name.endswith(REPORT_SUFFIXES) and not name.startswith(".") and path != config:
+                yield path
 
 
 def _template_problems(config: Config, document: Document, display: str) -> list[Problem]:
