@@ -73,29 +73,26 @@ class _Differ:
         self.by_address = {str(d.address): d for d in self.desired}
         # Pages confsync manages, by address: from marks read, then from digests that match.
         self.managed: dict[str, Page] = {}
-        self.claimed: set[str] = set()
         for view in self.observation.spaces.values():
             for page in view.pages:
                 mark = view.marks.get(page.id)
                 if mark is not None and mark.address not in self.managed:
                     self.managed[mark.address] = page
         for d in self.desired:
-            view = self.observation.spaces[d.space_key]
-            for page in view.pages:
-                if digest_in(page.version.message) == d.digest:
-                    self.managed.setdefault(str(d.address), page)
+            found = self.view(d).by_digest.get(d.digest)
+            if found is not None:
+                self.managed.setdefault(str(d.address), found)
         # A page we stamped but whose mark is missing (a run killed between the two writes)
         # is still ours: recognise it by its title.
         for d in self.desired:
             if str(d.address) in self.managed:
                 continue
-            view = self.observation.spaces[d.space_key]
-            for page in view.pages:
+            view = self.view(d)
+            for page in view.titled(d.title):
                 if (
                     page.id in view.marks
                     and view.marks[page.id] is None
                     and digest_in(page.version.message) is not None
-                    and page.title.casefold() == d.title.casefold()
                 ):
                     self.managed[str(d.address)] = page
         # A page a run killed between creating and stamping it has neither message nor mark:
@@ -104,9 +101,9 @@ class _Differ:
         for d in self.desired:
             if str(d.address) in self.managed:
                 continue
-            view = self.observation.spaces[d.space_key]
+            view = self.view(d)
             taken = {page.id for page in self.managed.values()}
-            for page in view.pages:
+            for page in view.titled(d.title):
                 body = self.observation.bodies.get(page.id)
                 if (
                     body is not None
@@ -115,7 +112,6 @@ class _Differ:
                     and view.marks[page.id] is None
                     and page.version.number == 1
                     and digest_in(page.version.message) is None
-                    and page.title.casefold() == d.title.casefold()
                     and body_text(body) == body_text(d.body)
                 ):
                     self.managed[str(d.address)] = page
@@ -130,9 +126,9 @@ class _Differ:
     def title_of(self, view: SpaceView, page_id: str | None) -> str | None:
         if page_id is None:
             return None
-        for page in view.pages:
-            if page.id == page_id:
-                return page.title
+        found = view.by_id.get(page_id)
+        if found is not None:
+            return found.title
         return page_id
 
     def parent_target(self, d: DesiredPage) -> tuple[str | None, str | None, str | None]:
@@ -143,17 +139,15 @@ class _Differ:
             title = parent.title if parent else str(d.parent.address)
             return self.planned_ids.get(str(d.parent.address)), title, None
         if d.parent.title is not None:
-            wanted = d.parent.title.casefold()
-            for page in view.pages:
-                if page.title.casefold() == wanted:
-                    return page.id, page.title, None
+            for page in view.titled(d.parent.title):
+                return page.id, page.title, None
             return (
                 None,
                 d.parent.title,
                 f"parent page {d.parent.title!r} does not exist in space {d.space_key}",
             )
         if d.parent.page_id is not None:
-            found = next((p for p in view.pages if p.id == d.parent.page_id), None)
+            found = view.by_id.get(d.parent.page_id)
             if found is None:
                 problem = (
                     f"parent page id {d.parent.page_id} is not a current page of space "
@@ -289,7 +283,7 @@ class _Differ:
     def new_page(
         self, d: DesiredPage, view: SpaceView, team: Team, common: dict[str, Any]
     ) -> Change:
-        taken = next((p for p in view.pages if p.title.casefold() == d.title.casefold()), None)
+        taken = next(iter(view.titled(d.title)), None)
         if taken is None or taken.id in self.managed_ids:
             self.planned_ids[str(d.address)] = None
             if taken is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from confsync.types import Attachment, ManagedMark, Page, Space
 
@@ -34,6 +35,32 @@ class SpaceView:
     space: Space
     pages: tuple[Page, ...]
     marks: Mapping[str, ManagedMark | None] = field(default_factory=dict)
+
+    # Indexes: a space may hold thousands of pages, and diff looks up each desired page.
+    @cached_property
+    def by_id(self) -> dict[str, Page]:
+        return {page.id: page for page in self.pages}
+
+    @cached_property
+    def by_digest(self) -> dict[str, Page]:
+        """The first page (in listing order) carrying each digest confsync wrote."""
+        found: dict[str, Page] = {}
+        for page in self.pages:
+            digest = digest_in(page.version.message)
+            if digest is not None:
+                found.setdefault(digest, page)
+        return found
+
+    def titled(self, title: str) -> list[Page]:
+        """Pages whose title equals ``title`` regardless of case, as Confluence compares."""
+        return self._by_title.get(title.casefold(), [])
+
+    @cached_property
+    def _by_title(self) -> dict[str, list[Page]]:
+        found: dict[str, list[Page]] = {}
+        for page in self.pages:
+            found.setdefault(page.title.casefold(), []).append(page)
+        return found
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,8 @@ def _mark_candidates(
     pages: Sequence[Page], desired: Sequence[DesiredPage], homepage_id: str | None
 ) -> list[str]:
     digests = {d.digest for d in desired}
-    unmatched = [
-        d for d in desired if not any(digest_in(p.version.message) == d.digest for p in pages)
-    ]
+    written = {digest_in(p.version.message) for p in pages}
+    unmatched = [d for d in desired if d.digest not in written]
     unmatched_titles = {d.title.casefold() for d in unmatched}
     # A page at the space's top that drifted and was renamed by hand is found by its mark
     # only: read the marks of the top-level pages, which are few, when such a page is missing.
