@@ -1,0 +1,75 @@
+"""`confsync apply` killed with SIGKILL mid-way, as a CI runner can be: the next apply
+finishes the job, with no duplicate page, and a plan after it has nothing to do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from confsync.sandbox import create_app
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def _confsync(root: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "confsync", "-C", str(root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"},
+    )
+
+
+async def _titles(db: Path, space: str) -> Counter[str]:
+    app = create_app(str(db), edition="cloud", spaces=(space,))
+    transport = httpx.ASGITransport(app=app)
+    auth = ("admin@example.com", "sandbox-token")
+    async with httpx.AsyncClient(transport=transport, base_url="http://s", auth=auth) as client:
+        spaces = (await client.get("/wiki/api/v2/spaces", params={"keys": space})).json()
+        space_id = spaces["results"][0]["id"]
+        found = await client.get(
+            "/wiki/api/v2/pages", params={"space-id": space_id, "limit": 250, "status": "current"}
+        )
+        return Counter(page["title"] for page in found.json()["results"])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kill_after", [2, 9])
+async def test_a_killed_apply_is_finished_by_the_next_one(tmp_path: Path, kill_after: int) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".confsync"))
+    first = _confsync(root, "apply", "--auto-approve")
+    assert first.stderr is not None
+    done = 0
+    for line in first.stderr:  # one "ok: ..." line per change applied (not a terminal)
+        done += line.startswith("ok: ")
+        if done == kill_after:
+            first.send_signal(signal.SIGKILL)
+            break
+    first.wait(timeout=60)
+    assert first.returncode == -signal.SIGKILL, "apply finished before it could be killed"
+
+    second = _confsync(root, "apply", "--auto-approve")
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert "Apply complete:" in out
+    assert ", 0 failed." in out
+
+    third = _confsync(root, "plan", "--detailed-exitcode")
+    out, err = third.communicate(timeout=60)
+    assert third.returncode == 0, out + err
+    assert out.rstrip().endswith("No changes.")
+
+    db = root / ".confsync" / "sandbox.sqlite"
+    for space in ("PLAT", "MOB"):
+        titles = await _titles(db, space)
+        assert [t for t, n in titles.items() if n > 1] == [], titles
