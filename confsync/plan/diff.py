@@ -32,11 +32,17 @@ _BLOCK_END = re.compile(
 # update with nothing to see in the diff.
 _TIME = re.compile(r"""<time\s[^>]*datetime=["']([^"']*)["'][^>]*>""", re.I)
 _TAG = re.compile(r"<[^>]+>")
+# Macro settings (a colour, a sort order) are not text a reader sees; a title parameter is
+# (a status lozenge's label, a panel's heading).
+_SETTING = re.compile(
+    r"""<ac:parameter\s+ac:name=["'](?!title["'])[^"']*["']\s*>.*?</ac:parameter>""", re.S
+)
 
 
 def body_text(storage: str) -> list[str]:
     """Storage format → the lines of text a reader sees, for a reviewable diff."""
-    text = _TAG.sub("", _BLOCK_END.sub("\n", _TIME.sub(r"\1", storage)))
+    visible = _SETTING.sub("", _TIME.sub(r"\1", storage))
+    text = _TAG.sub("", _BLOCK_END.sub("\n", visible))
     return [line.strip() for line in html.unescape(text).splitlines() if line.strip()]
 
 

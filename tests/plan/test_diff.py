@@ -451,6 +451,19 @@ def test_body_text_keeps_dates_and_task_states() -> None:
     assert body_text(storage) == ["Action items", "incomplete", "Ship it — Lee by 2026-12-04"]
 
 
+def test_body_text_drops_macro_settings_but_keeps_titles() -> None:
+    storage = (
+        "<p>Intro</p>"
+        '<ac:structured-macro ac:name="children"><ac:parameter ac:name="sort">creation'
+        '</ac:parameter><ac:parameter ac:name="reverse">true</ac:parameter>'
+        "</ac:structured-macro>"
+        '<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour">Green'
+        '</ac:parameter><ac:parameter ac:name="title">GREEN</ac:parameter>'
+        "</ac:structured-macro>"
+    )
+    assert body_text(storage) == ["Intro", "GREEN"]
+
+
 def test_a_due_date_change_is_visible_in_the_body_diff() -> None:
     def body(due: str) -> str:
         return f'<p>Ship it by <time datetime="{due}" /></p>'
