@@ -37,6 +37,8 @@ __all__ = [
     "ConfluenceSettings",
     "CreateParent",
     "ExistingParent",
+    "HealthCheckDefaults",
+    "HealthCheckOverrides",
     "KindDefaults",
     "KindOverrides",
     "OAuth2Auth",
@@ -272,12 +274,32 @@ class KindOverrides(_Strict):
         )
 
 
+class HealthCheckDefaults(KindDefaults):
+    chart: bool = Field(
+        default=True, description="Attach a chart of the votes (PNG) and show it on the page."
+    )
+
+
+class HealthCheckOverrides(KindOverrides):
+    chart: bool | None = None
+
+    def over(self, defaults: KindDefaults) -> HealthCheckDefaults:
+        base = super().over(defaults)
+        default_chart = defaults.chart if isinstance(defaults, HealthCheckDefaults) else True
+        return HealthCheckDefaults(
+            parent=base.parent,
+            title=base.title,
+            pdf=base.pdf,
+            chart=default_chart if self.chart is None else self.chart,
+        )
+
+
 class Defaults(_Strict):
     retrospectives: KindDefaults = KindDefaults(
         parent=CreateParent(create="Retrospectives"),
         title="{{RetrospectiveTitleOrDate}} - Retrospective",
     )
-    health_checks: KindDefaults = KindDefaults(
+    health_checks: HealthCheckDefaults = HealthCheckDefaults(
         parent=CreateParent(create="Health Checks"),
         title="{{HealthCheckTitleOrDate}} - Health Check",
     )
@@ -291,7 +313,7 @@ class Team(_Strict):
         min_length=1, description="Folder of report files, relative to the config."
     )
     retrospectives: KindOverrides = KindOverrides()
-    health_checks: KindOverrides = KindOverrides()
+    health_checks: HealthCheckOverrides = HealthCheckOverrides()
     templates: str | None = Field(
         default=None, description="Folder of page templates overriding the defaults."
     )

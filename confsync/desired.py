@@ -14,13 +14,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from confsync.config import Config, CreateParent, ExistingParent, Team
+from confsync.config import (
+    Config,
+    CreateParent,
+    ExistingParent,
+    HealthCheckDefaults,
+    KindDefaults,
+    Team,
+)
 from confsync.loading import LoadedReport, Repo
+from confsync.render.charts import chart_inputs
 from confsync.render.pages import PageFile, PageRenderer, RenderError, previous_of
 from confsync.reports import HealthCheck
 from confsync.types import DesiredAttachment, DesiredPage, PageAddress, ParentRef, ReportKind
 
-__all__ = ["DIGEST_FORMAT", "desired_pages", "digest_of"]
+__all__ = ["DIGEST_FORMAT", "chart_filename", "desired_pages", "digest_of", "read_attachment"]
 
 DIGEST_FORMAT = 1
 """Bumped when what a digest covers changes, so every page is re-published once."""
@@ -74,9 +82,19 @@ def _page_digest(
 
 
 def _attachments(
-    repo: Repo, loaded: LoadedReport, pdf: bool, print_source: str
+    repo: Repo, loaded: LoadedReport, settings: KindDefaults, print_source: str
 ) -> tuple[DesiredAttachment, ...]:
     found: list[DesiredAttachment] = []
+    if isinstance(settings, HealthCheckDefaults) and settings.chart:
+        assert isinstance(loaded.report, HealthCheck)
+        found.append(
+            DesiredAttachment(
+                filename=chart_filename(loaded.address),
+                media_type="image/png",
+                digest=digest_of(chart_inputs(loaded.report)),
+                origin="chart",
+            )
+        )
     for name in loaded.report.attachments:
         path = (loaded.path.parent / name).resolve()
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -89,7 +107,7 @@ def _attachments(
                 path=path.relative_to(repo.root.resolve()).as_posix(),
             )
         )
-    if pdf:
+    if settings.pdf:
         inputs = {
             "report": loaded.report.model_dump(mode="json"),
             "title": loaded.title,
@@ -143,13 +161,18 @@ def desired_pages(
         if parent.address is not None and parent.address not in parents:
             assert isinstance(settings.parent, CreateParent)
             parents[parent.address] = _parent_page(renderer(team), team, kind, settings.parent)
-        attachments = _attachments(repo, loaded, settings.pdf, print_template_source)
-        files = [PageFile(a.filename, a.media_type in _IMAGE_TYPES) for a in attachments]
+        attachments = _attachments(repo, loaded, settings, print_template_source)
+        files = [
+            PageFile(a.filename, a.media_type in _IMAGE_TYPES)
+            for a in attachments
+            if a.origin != "chart"
+        ]
+        chart = next((a.filename for a in attachments if a.origin == "chart"), None)
         try:
             if isinstance(loaded.report, HealthCheck):
                 previous = previous_of(loaded.report, history.get(team.id, []))
                 body = renderer(team).health_check(
-                    loaded.report, team_name=team.name, previous=previous, files=files
+                    loaded.report, team_name=team.name, previous=previous, files=files, chart=chart
                 )
             else:
                 body = renderer(team).retrospective(loaded.report, team_name=team.name, files=files)
@@ -187,6 +210,10 @@ def _parent_page(
         digest=_page_digest(address, team.space, root, setting.create, body, ()),
         source="confsync.yaml",
     )
+
+
+def chart_filename(address: PageAddress) -> str:
+    return f"{address.name}-votes.png"
 
 
 def read_attachment(root: Path, attachment: DesiredAttachment) -> bytes:

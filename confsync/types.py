@@ -99,8 +99,8 @@ class DesiredAttachment:
     media_type: str
     digest: str
     origin: str = "file"
-    """``file``: ``path`` (relative to the repo root) is uploaded as is; ``pdf``: the report
-    is printed to PDF when, and only when, apply uploads it."""
+    """``file``: ``path`` (relative to the repo root) is uploaded as is; ``pdf`` and ``chart``:
+    the report is printed to PDF, or its votes drawn, when, and only when, apply uploads it."""
     path: str | None = None
 
 

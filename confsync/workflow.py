@@ -21,8 +21,10 @@ from confsync.errors import ConfsyncError, StalePlanError
 from confsync.loading import LoadedReport, Repo, load_repo
 from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin
 from confsync.plan.planner import make_plan
+from confsync.render.charts import health_check_chart
 from confsync.render.pages import RenderError
 from confsync.render.pdf import print_template_source, render_pdf
+from confsync.reports import HealthCheck
 from confsync.types import CurrentUser, DesiredPage, Space
 
 __all__ = [
@@ -141,6 +143,10 @@ async def run_apply(
         if file.origin == "pdf":
             loaded = workspace.report_at(str(page.address))
             return render_pdf(loaded.report, title=loaded.title, team_name=loaded.team.name)
+        if file.origin == "chart":
+            report = workspace.report_at(str(page.address)).report
+            assert isinstance(report, HealthCheck)
+            return health_check_chart(report)
         found = next(a for a in page.attachments if a.filename == file.filename)
         return read_attachment(workspace.repo.root, found)
 

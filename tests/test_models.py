@@ -16,6 +16,7 @@ from confsync.config import (
     Config,
     CreateParent,
     ExistingParent,
+    HealthCheckDefaults,
     KindDefaults,
     OAuth2Auth,
     PatAuth,
@@ -124,10 +125,11 @@ def test_defaults() -> None:
         title="{{RetrospectiveTitleOrDate}} - Retrospective",
         pdf=True,
     )
-    assert loaded.defaults.health_checks == KindDefaults(
+    assert loaded.defaults.health_checks == HealthCheckDefaults(
         parent=CreateParent(create="Health Checks"),
         title="{{HealthCheckTitleOrDate}} - Health Check",
         pdf=True,
+        chart=True,
     )
     team = loaded.teams[0]
     assert (team.adopt, team.on_drift, team.prune, team.templates) == (False, "fail", False, None)
@@ -148,9 +150,16 @@ def test_kind_settings_take_each_override_over_the_defaults() -> None:
     assert loaded.kind_settings(team, "retrospective") == KindDefaults(
         parent="none", title="{{TeamName}}: {{RetrospectiveTitleOrDate}}", pdf=True
     )
-    assert loaded.kind_settings(team, "health-check") == KindDefaults(
-        parent=ExistingParent(existing="98765"), title="HC {{YYYY}}", pdf=True
+    assert loaded.kind_settings(team, "health-check") == HealthCheckDefaults(
+        parent=ExistingParent(existing="98765"), title="HC {{YYYY}}", pdf=True, chart=True
     )
+
+
+def test_a_team_can_turn_the_health_check_chart_off() -> None:
+    loaded = config(teams=[{**TEAM, "health_checks": {"chart": False}}])
+    settings = loaded.kind_settings(loaded.teams[0], "health-check")
+    assert isinstance(settings, HealthCheckDefaults)
+    assert settings.chart is False
 
 
 def test_a_team_without_overrides_gets_the_defaults() -> None:

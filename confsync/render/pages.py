@@ -186,6 +186,7 @@ class PageRenderer:
         team_name: str,
         previous: HealthCheck | None,
         files: Sequence[PageFile] = (),
+        chart: str | None = None,
     ) -> str:
         before = {d.name.casefold(): d.votes for d in previous.dimensions} if previous else {}
         rows = [
@@ -200,6 +201,7 @@ class PageRenderer:
                 "rows": rows,
                 "previous": previous,
                 "files": files,
+                "chart": chart,
             },
         )
 

@@ -1,0 +1,82 @@
+"""The health-check chart: a PNG drawn at apply time, shown on the page, digested by inputs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from confsync.desired import desired_pages, digest_of
+from confsync.loading import load_repo
+from confsync.render.charts import chart_inputs, health_check_chart
+from confsync.reports import HealthCheck, report_adapter
+
+
+def health(*votes: tuple[str, int, int, int]) -> HealthCheck:
+    report = report_adapter.validate_python(
+        {
+            "kind": "health-check",
+            "date": "2026-11-18",
+            "dimensions": [
+                {"name": n, "votes": {"green": g, "amber": a, "red": r}} for n, g, a, r in votes
+            ],
+        }
+    )
+    assert isinstance(report, HealthCheck)
+    return report
+
+
+def test_the_chart_is_a_png_with_a_row_per_dimension() -> None:
+    two = Image.open(io.BytesIO(health_check_chart(health(("Fun", 3, 1, 0), ("Speed", 0, 0, 0)))))
+    four = health(("Fun", 3, 1, 0), ("Speed", 0, 0, 0), ("Value", 1, 1, 1), ("Mission", 0, 2, 9))
+    bigger = Image.open(io.BytesIO(health_check_chart(four)))
+    assert (two.format, bigger.format) == ("PNG", "PNG")
+    assert two.width == bigger.width
+    assert bigger.height - two.height == 2 * 30  # one 30-pixel row per dimension
+    # The first bar starts green: the colour of the most common vote of "Fun".
+    assert two.getpixel((245, 44 + 15)) == (0x36, 0xB3, 0x7E)
+
+
+def test_the_chart_digest_follows_the_votes_only() -> None:
+    before = digest_of(chart_inputs(health(("Fun", 3, 1, 0))))
+    assert digest_of(chart_inputs(health(("Fun", 3, 1, 0)))) == before
+    assert digest_of(chart_inputs(health(("Fun", 3, 0, 1)))) != before
+
+
+CONFIG = """\
+version: 1
+confluence: {{edition: cloud, sandbox: .confsync/sandbox.sqlite}}
+defaults:
+  health_checks:
+    {{parent: none, title: "{{{{HealthCheckTitleOrDate}}}}", pdf: false, chart: {chart}}}
+teams:
+  - {{id: platform, name: Platform, space: PLAT, reports: reports}}
+"""
+
+REPORT = """\
+kind: health-check
+date: 2026-11-18
+dimensions: [{name: Fun, votes: {green: 3, amber: 1, red: 0}}]
+"""
+
+
+def _page(tmp_path: Path, chart: str) -> tuple[str, list[str]]:
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "2026-11-18-q4.yaml").write_text(REPORT)
+    (tmp_path / "confsync.yaml").write_text(CONFIG.format(chart=chart))
+    [page] = desired_pages(load_repo(tmp_path))
+    return page.body, [a.filename for a in page.attachments]
+
+
+def test_the_page_shows_the_chart_it_attaches(tmp_path: Path) -> None:
+    body, files = _page(tmp_path, "true")
+    assert files == ["2026-11-18-q4-votes.png"]
+    assert '<ri:attachment ri:filename="2026-11-18-q4-votes.png" />' in body
+    assert "<h2>Files</h2>" not in body  # the chart is shown with the dimensions, not listed
+
+
+def test_a_team_may_turn_the_chart_off(tmp_path: Path) -> None:
+    body, files = _page(tmp_path, "false")
+    assert files == []
+    assert "votes.png" not in body
