@@ -62,11 +62,6 @@ __all__ = [
 SANDBOX_ORIGIN = "http://sandbox.local"
 SANDBOX_SERVE_ORIGIN = "http://127.0.0.1:8090"
 SANDBOX_CONTEXT = {"cloud": "/wiki", "datacenter": "/confluence"}
-# The sandbox's built-in accounts (see confsync/sandbox): no environment needed.
-SANDBOX_CREDENTIALS = {
-    "cloud": ("admin@example.com", "sandbox-token"),
-    "datacenter": ("admin", "admin"),
-}
 GATEWAY = "https://api.atlassian.com"
 
 
@@ -197,7 +192,14 @@ def _sandbox_backend(
     if wrap is not None:
         transport = wrap(transport)
     url = SANDBOX_ORIGIN + SANDBOX_CONTEXT[settings.edition]
-    user, secret = SANDBOX_CREDENTIALS[settings.edition]
+    # The sandbox's built-in accounts: no environment needed. Imported here, like create_app:
+    # only make_backend (and the sandbox CLI commands) may load the sandbox.
+    from confsync.sandbox import defaults
+
+    if settings.edition == "cloud":
+        user, secret = defaults.DEFAULT_CLOUD_EMAIL, defaults.DEFAULT_API_TOKEN
+    else:
+        user, secret = defaults.DEFAULT_DC_USER, defaults.DEFAULT_DC_PASSWORD
     header = HeaderAuth.basic(
         user,
         secret,

@@ -83,6 +83,10 @@ class BackendBase(abc.ABC):
         # viewpage.action works on Cloud and Data Center alike, and needs only the id.
         return f"{self.site_url}/pages/viewpage.action?pageId={page.id}"
 
+    async def get_mark(self, page_id: str) -> ManagedMark | None:
+        found = await self._mark_property(page_id)
+        return None if found is None else mark_from(found.value)
+
     async def set_mark(self, page_id: str, mark: ManagedMark, *, new_page: bool = False) -> None:
         value = mark.to_json()
         existing = None if new_page else await self._mark_property(page_id)

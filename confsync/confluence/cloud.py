@@ -16,14 +16,13 @@ from typing import Any
 
 from confsync.confluence import v1
 from confsync.confluence.api import MARK_KEY
-from confsync.confluence.base import BackendBase, check_page, mark_from
+from confsync.confluence.base import BackendBase, check_page
 from confsync.confluence.errormap import Call
 from confsync.errors import NotFoundError
 from confsync.types import (
     Attachment,
     ContentProperty,
     CurrentUser,
-    ManagedMark,
     Page,
     PageVersion,
     Space,
@@ -218,10 +217,6 @@ class CloudBackend(BackendBase):
             if item.get("key") == MARK_KEY:
                 return _property(item)
         return None
-
-    async def get_mark(self, page_id: str) -> ManagedMark | None:
-        found = await self._mark_property(page_id)
-        return None if found is None else mark_from(found.value)
 
     async def _write_mark(
         self,

@@ -10,9 +10,9 @@ from typing import Any
 
 from confsync.confluence import v1
 from confsync.confluence.api import MARK_KEY
-from confsync.confluence.base import BackendBase, check_page, mark_from
+from confsync.confluence.base import BackendBase, check_page
 from confsync.confluence.errormap import Call
-from confsync.types import Attachment, ContentProperty, CurrentUser, ManagedMark, Page, Space
+from confsync.types import Attachment, ContentProperty, CurrentUser, Page, Space
 
 __all__ = ["DataCenterBackend"]
 
@@ -190,10 +190,6 @@ class DataCenterBackend(BackendBase):
         if response.status_code == 404:
             return None
         return _property(self.http.json(response, Call("read the confsync mark")))
-
-    async def get_mark(self, page_id: str) -> ManagedMark | None:
-        found = await self._mark_property(page_id)
-        return None if found is None else mark_from(found.value)
 
     async def _write_mark(
         self,
