@@ -131,6 +131,22 @@ def test_load_repo_raises_the_same_problems(
     assert str(raised.value).splitlines() == expected
 
 
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: c.id)
+def test_apply_on_bad_input_touches_nothing(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The embedded sandbox is created on the first request: no file means no call was made.
+    root = tmp_path / "repo"
+    case.build(root)
+    monkeypatch.chdir(root)
+
+    code, out, err = validate(["apply", "--auto-approve"])
+
+    assert code == 1
+    assert "Traceback" not in err and "Internal error" not in err
+    assert not (root / ".confsync").exists()
+
+
 @pytest.mark.parametrize("name", ["config/literal-api-token", "repos/every-file-reported"])
 def test_the_installed_command_prints_the_same(name: str, tmp_path: Path) -> None:
     case = next(c for c in ALL_CASES if c.id == name)
