@@ -1,8 +1,13 @@
-"""Execute a Plan: exactly its changes, parents before children, pages before attachments.
+"""Execute a Plan: exactly its changes, parents before children.
 
 Apply never diffs again. Each update is sent against the version the plan observed, so a page
 edited since the plan is refused (stale) rather than overwritten. A failed change does not stop
 the others, only the changes that depend on it (the children of a parent that failed).
+
+A page moves from one digest to the next as a unit (docs/consistency.md): the page write,
+version-checked and marked pending, comes first; then its files; then its ``confsync`` mark;
+last, the version that says ``confsync <digest>``. A refused write uploads nothing, and any
+interruption leaves a page that the next plan sees as unfinished.
 """
 
 from __future__ import annotations
@@ -15,14 +20,14 @@ from confsync import __version__
 from confsync.confluence.api import Confluence
 from confsync.errors import ConfluenceError, PlanError, StaleVersionError
 from confsync.plan.model import Action, AttachmentChange, Change, Plan
-from confsync.plan.observation import message_for
+from confsync.plan.observation import message_for, pending_message_for, written_by_confsync
 from confsync.types import Attachment, DesiredPage, ManagedMark, Page, Space
 
 __all__ = ["ApplyResult", "Outcome", "apply_plan"]
 
-PENDING = "confsync pending"
-"""Version message of a page whose attachments are not all uploaded yet: never a digest, so
-the next plan sees the page as unfinished and completes it."""
+REOPENED = pending_message_for("reopened")
+"""The message of a page made pending again by a run whose files may have landed on another
+run's version."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,8 @@ class _Applier:
             await self.confluence.delete_page(change.before.page_id)
             return None
         desired = self.desired[change.address]
-        message = message_for(desired.digest)
         if change.action is Action.CREATE:
-            return await self.create(change, desired, message)
+            return await self.create(change, desired)
         assert change.before is not None
         assert change.before.page_id is not None
         page_id, version = change.before.page_id, change.before.version or 1
@@ -121,70 +125,106 @@ class _Applier:
             parent = self.parent_id(change)
             assert parent is not None, "a move always names the new parent"
             return await self.confluence.move_page(
-                page_id, parent_id=parent, version_number=version, message=message
+                page_id,
+                parent_id=parent,
+                version_number=version,
+                message=message_for(desired.digest),
             )
-        # Update: files first, so the page's new digest is written only once all is in place.
-        await self.upload(page_id, desired, change.attachments)
-        page = await self.confluence.update_page(
+        # The version-checked write comes first and leaves the page pending: refused, it has
+        # uploaded nothing; interrupted later, the next plan sees the page unfinished.
+        pending = await self.confluence.update_page(
             page_id,
             title=desired.title,
             body=desired.body,
             parent_id=self.parent_id(change),
             version_number=version,
-            message=message,
+            message=pending_message_for(desired.digest),
         )
-        await self.confluence.set_mark(page.id, self.mark(desired))
-        return page
+        return await self.finish(pending, change, desired, new_page=False)
 
-    async def create(self, change: Change, desired: DesiredPage, message: str) -> Page:
+    async def create(self, change: Change, desired: DesiredPage) -> Page:
         space = await self.space(desired.space_key)
-        first_message = PENDING if change.attachments else message
         page = await self.confluence.create_page(
             space,
             title=desired.title,
             body=desired.body,
             parent_id=self.parent_id(change),
-            message=first_message,
+            message=pending_message_for(desired.digest),
+            stamp=False,
         )
-        await self.confluence.set_mark(page.id, self.mark(desired), new_page=True)
-        if not change.attachments:
-            return page
-        await self.upload(page.id, desired, change.attachments)
-        return await self.confluence.update_page(
-            page.id,
-            title=desired.title,
-            body=desired.body,
-            parent_id=None,
-            version_number=page.version.number,
-            message=message,
-        )
+        return await self.finish(page, change, desired, new_page=True)
 
-    async def upload(
-        self, page_id: str, desired: DesiredPage, files: tuple[AttachmentChange, ...]
-    ) -> None:
-        for file in files:
-            data = self.attachment_data(desired, file)
-            comment = message_for(file.digest)
-            if file.attachment_id is None:
-                await self.confluence.upload_attachment(
-                    page_id,
-                    filename=file.filename,
-                    data=data,
-                    media_type=file.media_type,
-                    comment=comment,
+    async def finish(
+        self, page: Page, change: Change, desired: DesiredPage, *, new_page: bool
+    ) -> Page:
+        """Files, then the mark, then the finished version message, in this order: a page
+        says ``confsync <digest>`` only once everything of that digest is in place."""
+        try:
+            for file in change.attachments:
+                await self.upload(page.id, desired, file)
+            await self.confluence.set_mark(page.id, self.mark(desired), new_page=new_page)
+            return await self.confluence.update_page(
+                page.id,
+                title=desired.title,
+                body=desired.body,
+                parent_id=None,
+                version_number=page.version.number,
+                message=message_for(desired.digest),
+            )
+        except ConfluenceError:
+            await self.reopen(page)
+            raise
+
+    async def reopen(self, pending: Page) -> None:
+        """The page could not be finished. If another run has written it since our pending
+        version, some of our files or our mark may have landed on its version: write a new
+        pending version, so that its finished message is withdrawn (or, if it is still at
+        work, its version-checked final write is refused) and the next plan checks every part.
+        Best effort: the error that brought us here is what the user sees."""
+        for _ in range(3):
+            try:
+                current = await self.confluence.page(pending.id, body=True)
+                if current.version.number <= pending.version.number or not written_by_confsync(
+                    current.version.message
+                ):
+                    return  # still our own pending version, or edited by hand (drift)
+                await self.confluence.update_page(
+                    current.id,
+                    title=current.title,
+                    body=current.body or "",
+                    parent_id=None,
+                    version_number=current.version.number,
+                    message=REOPENED,
                 )
-            else:
-                current = Attachment(
-                    id=file.attachment_id,
-                    page_id=page_id,
-                    filename=file.filename,
-                    media_type=file.media_type,
-                    size=0,
-                    version=file.attachment_version or 1,
-                )
-                await self.confluence.upload_attachment_version(
-                    current, data=data, media_type=file.media_type, comment=comment
-                )
+                return
+            except StaleVersionError:
+                continue
+            except ConfluenceError:
+                return
+
+    async def upload(self, page_id: str, desired: DesiredPage, file: AttachmentChange) -> None:
+        data = self.attachment_data(desired, file)
+        comment = message_for(file.digest)
+        if file.attachment_id is None:
+            await self.confluence.upload_attachment(
+                page_id,
+                filename=file.filename,
+                data=data,
+                media_type=file.media_type,
+                comment=comment,
+            )
+            return
+        current = Attachment(
+            id=file.attachment_id,
+            page_id=page_id,
+            filename=file.filename,
+            media_type=file.media_type,
+            size=0,
+            version=file.attachment_version or 1,
+        )
+        await self.confluence.upload_attachment_version(
+            current, data=data, media_type=file.media_type, comment=comment
+        )
 
 
 def _phases(plan: Plan) -> list[list[Change]]:

@@ -140,10 +140,11 @@ def test_apply_on_bad_input_touches_nothing(
     case.build(root)
     monkeypatch.chdir(root)
 
-    code, out, err = validate(["apply", "--auto-approve"])
+    code, _, err = validate(["apply", "--auto-approve"])
 
     assert code == 1
-    assert "Traceback" not in err and "Internal error" not in err
+    assert "Traceback" not in err
+    assert "Internal error" not in err
     assert not (root / ".confsync").exists()
 
 

@@ -15,8 +15,8 @@ Conventions shared by every method:
 - Every write that creates a version carries ``message`` (confsync stamps ``confsync <digest>``),
   which is what lets a no-op plan recognise unchanged pages from a bulk listing alone.
   Cloud v2 cannot set a message on create, so the Cloud backend stamps it with a second
-  request; after ``create_page`` returns, the page's latest version carries ``message`` on both
-  editions.
+  request (unless ``stamp=False``); after ``create_page`` returns, the page's latest version
+  carries ``message`` on both editions.
 - Creating requests are never blindly repeated: when a create may have reached Confluence (a
   5xx or a dropped connection after sending), the backend looks for the result first, so retries
   cause no duplicate pages, attachments or versions.
@@ -72,11 +72,20 @@ class Confluence(Protocol):
         ...
 
     async def create_page(
-        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+        self,
+        space: Space,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        message: str,
+        stamp: bool = True,
     ) -> Page:
         """Create a current page (``parent_id=None``: at the space root) and return it.
 
-        ``TitleTakenError`` when a page with this title already exists in the space.
+        ``stamp=False``: the caller writes another version next, so an edition that cannot
+        set a message on create (Cloud v2) leaves the first version without one rather than
+        spending a request on it. ``TitleTakenError`` when the title is taken in the space.
         """
         ...
 

@@ -145,12 +145,19 @@ class BackendBase(abc.ABC):
     # ---- flows -----------------------------------------------------------------------------
 
     async def create_page(
-        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+        self,
+        space: Space,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        message: str,
+        stamp: bool = True,
     ) -> Page:
         created = await self._post_page(
             space, title=title, body=body, parent_id=parent_id, message=message
         )
-        if created.version.message == message:
+        if created.version.message == message or not stamp:
             return created
         # Cloud v2 cannot set a version message on create; stamp it, so that every version
         # confsync writes carries its message and a no-op plan recognises the page.

@@ -20,7 +20,13 @@ from deepdiff import DeepDiff
 
 from confsync.config import Team
 from confsync.plan.model import Action, AttachmentChange, Change, PageState, Plan, PlanOrigin
-from confsync.plan.observation import Observation, SpaceView, digest_in
+from confsync.plan.observation import (
+    Observation,
+    SpaceView,
+    digest_in,
+    is_unfinished,
+    written_by_confsync,
+)
 from confsync.types import Attachment, DesiredPage, Page, PageAddress, ParentRef
 
 __all__ = ["body_text", "diff"]
@@ -98,7 +104,7 @@ class _Differ:
                 if (
                     page.id in view.marks
                     and view.marks[page.id] is None
-                    and digest_in(page.version.message) is not None
+                    and written_by_confsync(page.version.message)
                 ):
                     self.managed[str(d.address)] = page
         # A page a run killed between creating and stamping it has neither message nor mark:
@@ -117,7 +123,7 @@ class _Differ:
                     and page.id in view.marks
                     and view.marks[page.id] is None
                     and page.version.number == 1
-                    and digest_in(page.version.message) is None
+                    and not written_by_confsync(page.version.message)
                     and body_text(body) == body_text(d.body)
                 ):
                     self.managed[str(d.address)] = page
@@ -234,6 +240,11 @@ class _Differ:
         if str(d.address) in self.unfinished:
             reason = "created by an interrupted run; finishing it"
             return self.update(d, page, before, after, reason, common)
+        if is_unfinished(page):
+            # Its files may be half uploaded: update() compares each one, apply redoes what
+            # differs and only then writes the finished message.
+            reason = "left unfinished by an earlier apply (interrupted or refused); finishing it"
+            return self.update(d, page, before, after, reason, common)
         if before.digest is None:
             reason = f"edited by hand since confsync last wrote it (version {before.version})"
             if team.on_drift == "fail":
@@ -334,7 +345,7 @@ class _Differ:
                 if team is None or not team.prune:
                     continue
                 before = self.state(page, view)
-                if before.digest is None:
+                if not (written_by_confsync(page.version.message) or is_unfinished(page)):
                     changes.append(
                         Change(
                             address=mark.address,

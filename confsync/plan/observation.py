@@ -8,21 +8,63 @@ from functools import cached_property
 
 from confsync.types import Attachment, ManagedMark, Page, Space
 
-__all__ = ["MESSAGE_PREFIX", "Observation", "SpaceView", "digest_in", "message_for"]
+__all__ = [
+    "MESSAGE_PREFIX",
+    "PENDING_PREFIX",
+    "Observation",
+    "SpaceView",
+    "digest_in",
+    "is_pending",
+    "is_unfinished",
+    "message_for",
+    "pending_message_for",
+    "written_by_confsync",
+]
 
 MESSAGE_PREFIX = "confsync "
 """Every version confsync writes carries ``confsync <digest>`` as its version message."""
+
+PENDING_PREFIX = "confsync pending"
+"""The message of a page version whose files are not all in place yet (``confsync pending
+<digest>``): written, version-checked, before any file of that digest is uploaded, and
+replaced by ``confsync <digest>`` only after the last one. Never a digest itself, so a plan
+always sees such a page as unfinished and finishes or repeats it."""
 
 
 def message_for(digest: str) -> str:
     return f"{MESSAGE_PREFIX}{digest}"
 
 
+def pending_message_for(digest: str) -> str:
+    return f"{PENDING_PREFIX} {digest}"
+
+
+def is_pending(message: str) -> bool:
+    """True for the message of a version confsync left unfinished."""
+    return message == PENDING_PREFIX or message.startswith(PENDING_PREFIX + " ")
+
+
 def digest_in(message: str) -> str | None:
-    """The digest in a version message confsync wrote, or None for anyone else's message."""
-    if not message.startswith(MESSAGE_PREFIX):
+    """The digest of a finished version confsync wrote; None for anyone else's message and
+    for an unfinished (pending) version."""
+    if not message.startswith(MESSAGE_PREFIX) or is_pending(message):
         return None
     return message[len(MESSAGE_PREFIX) :].strip() or None
+
+
+def written_by_confsync(message: str) -> bool:
+    """True when confsync wrote this version, finished or not (so: not a hand edit)."""
+    return digest_in(message) is not None or is_pending(message)
+
+
+def is_unfinished(page: Page) -> bool:
+    """For a page confsync manages (it carries the mark): its latest version is not finished.
+
+    Either pending, or the bare first version Cloud v2 creates (it cannot set a message on
+    create): confsync writes the finished version after its files and mark are in place.
+    """
+    message = page.version.message
+    return is_pending(message) or (page.version.number == 1 and not message)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from confsync.confluence.api import Confluence
 from confsync.plan.model import Action, Plan
-from confsync.plan.observation import Observation, SpaceView, digest_in
+from confsync.plan.observation import Observation, SpaceView, digest_in, written_by_confsync
 from confsync.types import Attachment, DesiredPage, ManagedMark, Page, ParentRef
 
 __all__ = ["observe", "observe_details"]
@@ -38,7 +38,7 @@ def _mark_candidates(
     # only: read the marks of the top-level pages, which are few, when such a page is missing.
     roots = {None, homepage_id} if any(d.parent == ParentRef() for d in unmatched) else set()
     matched_ids = {p.id for p in pages if digest_in(p.version.message) in digests}
-    ours_ids = {p.id for p in pages if digest_in(p.version.message) is not None}
+    ours_ids = {p.id for p in pages if written_by_confsync(p.version.message)}
     candidates = []
     for page in pages:
         if page.id in matched_ids:
@@ -65,7 +65,7 @@ def _unfinished_candidates(
         if p.id in marks
         and marks[p.id] is None
         and p.version.number == 1
-        and digest_in(p.version.message) is None
+        and not written_by_confsync(p.version.message)
         and p.title.casefold() in titles
     ]
 

@@ -261,7 +261,29 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
             {"11": mark(SPRINT, "d-sprint")},
         ),
         [(P, Action.NOOP, False), (S, Action.UPDATE, False)],
-        "report changed",
+        "left unfinished by an earlier apply (interrupted or refused); finishing it",
+    ),
+    # Pending toward the very digest the repo wants: the text is right, the files may not be.
+    "killed run: a page pending toward the desired digest is finished, not taken as done": (
+        Case(
+            [PARENT_PAGE, SPRINT_PAGE],
+            [
+                LIVE_PARENT,
+                page("11", "Sprint 22 - Retrospective", "10", "confsync pending d-sprint"),
+            ],
+            {"11": mark(SPRINT, "d-sprint")},
+        ),
+        [(P, Action.NOOP, False), (S, Action.UPDATE, False)],
+        "left unfinished by an earlier apply (interrupted or refused); finishing it",
+    ),
+    "Cloud's bare first version of a marked page is unfinished, not drift": (
+        Case(
+            [PARENT_PAGE, SPRINT_PAGE],
+            [LIVE_PARENT, page("11", "Sprint 22 - Retrospective", "10", "", version=1)],
+            {"11": mark(SPRINT, "d-sprint")},
+        ),
+        [(P, Action.NOOP, False), (S, Action.UPDATE, False)],
+        "left unfinished by an earlier apply (interrupted or refused); finishing it",
     ),
     "killed run: an unstamped, unmarked first version showing our text is finished": (
         Case(
