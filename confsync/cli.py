@@ -415,6 +415,15 @@ def run(invoke: Callable[..., Any], args: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        # The machine, not confsync: a full disk, a folder it may not write, a file gone.
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(
+            f"Error: {exc.strerror or exc}{where}. Check that the path exists and that "
+            "confsync may read and write it.",
+            err=True,
+        )
+        return EXIT_ERROR
     except Exception as exc:
         path = _bug_report(exc)
         click.echo(

@@ -5,6 +5,7 @@ Nothing here prints or exits; the CLI shows what these return.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from confsync import __version__
 from confsync.apply import ApplyResult, Progress, apply_plan
 from confsync.confluence import make_backend
 from confsync.confluence.api import Confluence
+from confsync.confluence.base import MAX_BODY_BYTES
 from confsync.desired import desired_pages, digest_of, read_attachment
-from confsync.errors import ConfsyncError, StalePlanError
+from confsync.errors import ConfsyncError, InputError, Problem, StalePlanError
 from confsync.loading import LoadedReport, Repo, load_repo
 from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin
 from confsync.plan.planner import make_plan
@@ -75,6 +77,9 @@ def prepare(root: Path, *, team: str | None = None) -> Workspace:
         desired = desired_pages(repo, print_template_source=print_template_source())
     except RenderError as exc:
         raise ConfsyncError(f"cannot render a page: {exc}") from exc
+    oversized = _oversized(repo, desired)
+    if oversized:
+        raise InputError(oversized)
     if team is not None:
         desired = [d for d in desired if d.address.team == team]
     origin = PlanOrigin(
@@ -83,6 +88,30 @@ def prepare(root: Path, *, team: str | None = None) -> Workspace:
         commit=_git_commit(root),
     )
     return Workspace(repo, tuple(desired), origin, team)
+
+
+def _oversized(repo: Repo, desired: Sequence[DesiredPage]) -> list[Problem]:
+    """Pages Confluence would refuse as too large (413), found before the first write, so that
+    no apply publishes some pages and then stops at this one."""
+    paths = {str(r.address): r.path for r in repo.reports}
+    problems = []
+    for page in desired:
+        size = len(page.body.encode("utf-8"))
+        if size > MAX_BODY_BYTES:
+            path = paths.get(str(page.address))
+            shown = os.path.relpath(path) if path is not None else page.source
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    "",
+                    f"renders the page {page.title!r} at {size:,} bytes; Confluence accepts at "
+                    f"most {MAX_BODY_BYTES:,}: shorten the report, or keep long text in a file "
+                    "it attaches",
+                )
+            )
+    return problems
 
 
 def open_backend(

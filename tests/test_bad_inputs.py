@@ -188,6 +188,32 @@ def test_a_file_over_the_size_limit_is_refused_unread(
     )
 
 
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_a_page_over_confluences_size_limit_is_refused_before_any_call(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under the file size limit, but escaping "<" as "&lt;" makes its page over 5 MiB.
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root)
+    items = "".join(f"      - text: '{'<' * 19_000}'\n" for _ in range(100))
+    text = (
+        f"kind: retrospective\ndate: 2026-11-21\ncolumns:\n  - name: Went well\n    items:\n{items}"
+    )
+    assert len(text.encode()) <= MAX_FILE_BYTES
+    (root / "reports/platform/2026-11-21-huge.yaml").write_text(text)
+    monkeypatch.chdir(root)
+
+    code, out, err = validate([command, "--auto-approve"] if command == "apply" else [command])
+
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "reports/platform/2026-11-21-huge.yaml:1:1: renders the page '2026-11-21 - Retrospective' "
+        "at 7,"
+    )
+    assert "Confluence accepts at most 5,242,880" in err
+    assert not (root / ".confsync").exists()
+
+
 def test_a_file_at_the_size_limit_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Read, not refused: the tab on line 2 is what is wrong with it. (A valid file this large
     # takes seconds to parse, so the tab also keeps the test fast.)

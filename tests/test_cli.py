@@ -155,6 +155,19 @@ def test_schema_writes_every_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     ]
 
 
+def test_a_file_system_error_is_exit_1_with_the_path_not_a_bug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("")
+
+    code, out, err = invoke(["schema", "--out", "a-file/schemas"])
+
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: Not a directory (a-file/schemas")
+    assert "Internal error" not in err
+
+
 def test_schema_defaults_to_a_schemas_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -61,11 +61,11 @@ async def converges(site: SandboxSite) -> None:
 
 
 @pytest.mark.anyio
-# A first apply of the fixture repo writes, in both dialects: 1-3 create the parent pages,
-# 4-6 stamp them, 7-9 mark them, 10-14 create the report pages, 15-19 stamp them, 20-24 mark
-# them, 25 uploads the image of one and 26 gives that page its final version message.
-# Killed after: 1 created but not stamped; 5 stamped but not marked; 19 report pages stamped,
-# none marked; 25 a file uploaded, its page left "pending".
+# A first apply of the fixture repo writes, in both dialects, for each page: the create
+# (pending), the mark, the page's files (two charts and an image), the finished version;
+# parents first (writes 1-9), then the five report pages side by side (10-27).
+# Killed after: 1 a parent created, nothing else; 5 two parents marked, none finished; 19
+# report pages created, some marked, files half uploaded; 25 some report pages finished.
 @pytest.mark.parametrize("after", [1, 5, 19, 25])
 async def test_apply_killed_after_a_write_then_applied_again(repo: RepoSpec, after: int) -> None:
     site = SandboxSite(repo, in_memory=True)
