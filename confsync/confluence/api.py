@@ -131,6 +131,11 @@ class Confluence(Protocol):
         """A page's current attachments (only the one named ``filename`` when given)."""
         ...
 
+    async def attachments_in_space(self, space: Space) -> list[Attachment]:
+        """Every current attachment on the pages of a space, each with its page id, in bulk
+        (a CQL search, ceil(N/limit) requests): a plan compares each published file."""
+        ...
+
     async def upload_attachment(
         self, page_id: str, *, filename: str, data: bytes, media_type: str, comment: str
     ) -> Attachment:

@@ -18,7 +18,7 @@ from confsync.types import ContentProperty, ManagedMark, Page, Space
 
 __all__ = ["MAX_BODY_BYTES", "MAX_TITLE_LENGTH", "BackendBase", "check_page", "mark_from"]
 
-MAX_BODY_BYTES = 5_242_880  # Confluence answers 413 above (../shared/confluence-api.md)
+MAX_BODY_BYTES = 5_242_880  # Confluence: 413 above (docs/confluence-api.md "Errors that matter")
 MAX_TITLE_LENGTH = 255  # and 400 above this many characters
 
 

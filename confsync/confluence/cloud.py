@@ -2,8 +2,8 @@
 upload, ``user/current`` and CQL search, which v2 lacks.
 
 The v1 content, property and space endpoints are deprecated and answer 410 Gone through the
-OAuth gateway (../shared/confluence-api.md; the deprecated list as clients met it:
-https://github.com/quarto-dev/quarto-cli/issues/4805), hence v2 for those.
+OAuth gateway (docs/confluence-api.md "Which API for which edition"; the deprecated list as
+clients met it: https://github.com/quarto-dev/quarto-cli/issues/4805), hence v2 for those.
 ``HttpClient`` paths are relative to the API base: the site (``https://SITE.atlassian.net/wiki``)
 for API tokens, the gateway (``https://api.atlassian.com/ex/confluence/{cloudId}/wiki``) for OAuth
 and scoped tokens.
@@ -270,6 +270,19 @@ class CloudBackend(BackendBase):
             )
             for item in items
         ]
+
+    async def attachments_in_space(self, space: Space) -> list[Attachment]:
+        # v2 lists attachments per page or site-wide only: CQL reaches a space's in bulk.
+        items = await self.http.collect(
+            f"{V1}/content/search",
+            call=Call(f"list the files in space {space.key}", "read:content-details:confluence"),
+            params={
+                "cql": v1.attachments_cql(space.key),
+                "limit": LIMIT,
+                "expand": v1.ATTACHMENT_EXPAND,
+            },
+        )
+        return [v1.attachment(item, page_id="") for item in items]
 
     async def upload_attachment(
         self, page_id: str, *, filename: str, data: bytes, media_type: str, comment: str

@@ -233,6 +233,18 @@ class DataCenterBackend(BackendBase):
         )
         return [v1.attachment(item, page_id=page_id) for item in items]
 
+    async def attachments_in_space(self, space: Space) -> list[Attachment]:
+        items = await self.http.collect(
+            f"{API}/content/search",
+            call=Call(f"list the files in space {space.key}"),
+            params={
+                "cql": v1.attachments_cql(space.key),
+                "limit": LIMIT,
+                "expand": v1.ATTACHMENT_EXPAND,
+            },
+        )
+        return [v1.attachment(item, page_id="") for item in items]
+
     async def upload_attachment(
         self, page_id: str, *, filename: str, data: bytes, media_type: str, comment: str
     ) -> Attachment:

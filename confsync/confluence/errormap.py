@@ -2,7 +2,7 @@
 
 Every message says what was attempted, what Confluence answered and what to do about it, and
 goes through the ``Redactor`` so that no secret can reach the user's terminal or a CI log.
-Status meanings are those of ../shared/confluence-api.md ("Errors that matter").
+Status meanings are those of docs/confluence-api.md ("Errors that matter").
 """
 
 from __future__ import annotations

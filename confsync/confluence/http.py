@@ -1,7 +1,7 @@
 """The HTTP policy of the client, in one place: timeouts, retries, rate limits, paging,
 bounded concurrency, redaction and the mapping of failures to ``confsync.errors``.
 
-Retry rules (what peers converged on, see ../shared/confluence-api.md "Errors that matter"):
+Retry rules (what peers converged on, see docs/confluence-api.md "Errors that matter"):
 
 - 429 is retried for every method, after ``Retry-After`` (or ``Beta-Retry-After``) seconds,
   clamped to ``RetryPolicy.max_retry_after``: Cloud has sent 9223372036854775807.

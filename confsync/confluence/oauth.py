@@ -4,7 +4,7 @@
   ``confsync login`` command: Cloud 3LO at ``https://auth.atlassian.com/authorize``
   (https://developer.atlassian.com/cloud/confluence/oauth-2-3lo-apps/) and the Data Center
   OAuth 2.0 provider at ``{base}/rest/oauth2/latest/authorize`` with PKCE (its endpoints and
-  scopes as ../shared/confluence-api.md records them; token lifetime there is unverified).
+  scopes as docs/confluence-api.md "Sign-in methods" records them; token lifetime unverified).
 - ``cloud_id_from_resources`` / ``cloud_id_from_tenant_info``: the cloudId that addresses a site
   through the ``api.atlassian.com`` gateway.
 """
@@ -44,7 +44,7 @@ CLOUD_SCOPES = (
     "read:hierarchical-content:confluence",
     "offline_access",
 )
-"""Granular scopes confsync needs (see ../shared/confluence-api.md); add
+"""Granular scopes confsync needs (see docs/confluence-api.md "OAuth scopes"); add
 ``delete:page:confluence`` to let it delete pages (prune)."""
 
 DC_SCOPES = ("WRITE",)

@@ -12,9 +12,11 @@ from typing import Any
 from confsync.types import Attachment, Page, PageStatus, PageVersion
 
 __all__ = [
+    "ATTACHMENT_EXPAND",
     "CONTENT_EXPAND",
     "XSRF_HEADERS",
     "attachment",
+    "attachments_cql",
     "cql_string",
     "multipart",
     "page",
@@ -83,6 +85,15 @@ def cql_string(text: str) -> str:
     https://developer.atlassian.com/cloud/confluence/advanced-searching-using-cql/"""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def attachments_cql(space_key: str) -> str:
+    """The attachments of every page of a space."""
+    return f"type = attachment AND space = {cql_string(space_key)}"
+
+
+ATTACHMENT_EXPAND = "version,container"
+"""What an attachment search must expand: the version, and the page it hangs on."""
 
 
 def title_search_cql(text: str, space_key: str | None) -> str:

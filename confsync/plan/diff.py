@@ -185,12 +185,27 @@ class _Differ:
             page_id=page.id,
         )
 
+    def files_on(self, d: DesiredPage, page_id: str) -> tuple[Attachment, ...]:
+        files = self.view(d).files
+        if files is not None:
+            return files.get(page_id, ())
+        return self.observation.attachments.get(page_id, ())
+
+    def stale_files(self, d: DesiredPage, page_id: str) -> list[str]:
+        """Files of a page that says it is up to date, which are not the ones its digest
+        stands for (replaced by hand, or left by an interrupted apply); only known when the
+        space's files were read."""
+        if not d.attachments or self.view(d).files is None:
+            return []
+        recorded = {a.filename: digest_in(a.comment) for a in self.files_on(d, page_id)}
+        return [a.filename for a in d.attachments if recorded.get(a.filename) != a.digest]
+
     def attachment_changes(
         self, d: DesiredPage, page_id: str | None
     ) -> tuple[AttachmentChange, ...]:
         current: dict[str, Attachment] = {}
         if page_id is not None:
-            current = {a.filename: a for a in self.observation.attachments.get(page_id, ())}
+            current = {a.filename: a for a in self.files_on(d, page_id)}
         changes = []
         for a in d.attachments:
             found = current.get(a.filename)
@@ -258,6 +273,11 @@ class _Differ:
             if team.on_drift == "skip":
                 return Change(action=Action.DRIFT, reason=f"{reason}; skipped", **common)
             return self.update(d, page, before, after, f"{reason}; overwriting", common)
+        stale = self.stale_files(d, page.id) if before.digest == d.digest else []
+        if stale:
+            listed = ", ".join(stale)
+            reason = f"up to date but for {listed}, not the published version: uploading again"
+            return self.update(d, page, before, after, reason, common)
         if before.digest == d.digest:
             if self.parent_matches(d, page, parent_id):
                 return Change(action=Action.NOOP, reason="up to date", **common)

@@ -69,7 +69,8 @@ def is_unfinished(page: Page) -> bool:
 
 @dataclass(frozen=True)
 class SpaceView:
-    """One space: all its current pages, and the marks of the pages whose mark was read.
+    """One space: all its current pages, the marks of the pages whose mark was read, and
+    the files of its pages.
 
     ``marks`` maps page id → mark (None: read, and the page has no mark).
     """
@@ -77,6 +78,9 @@ class SpaceView:
     space: Space
     pages: tuple[Page, ...]
     marks: Mapping[str, ManagedMark | None] = field(default_factory=dict)
+    files: Mapping[str, tuple[Attachment, ...]] | None = None
+    """page id → its current attachments, when the space's files were read in bulk (a page
+    missing here has none); None when they were not read (no desired page has files)."""
 
     # Indexes: a space may hold thousands of pages, and diff looks up each desired page.
     @cached_property

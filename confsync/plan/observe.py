@@ -15,7 +15,7 @@ from typing import TypeVar
 from confsync.confluence.api import Confluence
 from confsync.plan.model import Action, Plan
 from confsync.plan.observation import Observation, SpaceView, digest_in, written_by_confsync
-from confsync.types import Attachment, DesiredPage, ManagedMark, Page, ParentRef
+from confsync.types import Attachment, DesiredPage, ManagedMark, Page, ParentRef, Space
 
 __all__ = ["observe", "observe_details"]
 
@@ -70,17 +70,33 @@ def _unfinished_candidates(
     ]
 
 
+async def _files(
+    confluence: Confluence, space: Space, desired: Sequence[DesiredPage]
+) -> dict[str, tuple[Attachment, ...]] | None:
+    """Every file of the space, by page, when some desired page there has files: so that a
+    page whose text is up to date but one of whose files is not (replaced by hand, or left by
+    an apply that was interrupted) is found without a request per page."""
+    if not any(d.attachments for d in desired):
+        return None
+    by_page: dict[str, list[Attachment]] = {}
+    for attachment in await confluence.attachments_in_space(space):
+        by_page.setdefault(attachment.page_id, []).append(attachment)
+    return {page_id: tuple(files) for page_id, files in by_page.items()}
+
+
 async def _view(
     confluence: Confluence, key: str, desired: Sequence[DesiredPage]
 ) -> tuple[SpaceView, dict[str, str]]:
     space = await confluence.space(key)
-    pages = await confluence.pages_in_space(space)
+    pages, files = await asyncio.gather(
+        confluence.pages_in_space(space), _files(confluence, space, desired)
+    )
     candidates = _mark_candidates(pages, desired, space.homepage_id)
     found: list[ManagedMark | None] = await _gather(confluence.get_mark(i) for i in candidates)
     marks = dict(zip(candidates, found, strict=True))
     unfinished = _unfinished_candidates(pages, marks, desired)
     bodies = await _gather(confluence.page(i, body=True) for i in unfinished)
-    return SpaceView(space, tuple(pages), marks), {p.id: p.body or "" for p in bodies}
+    return SpaceView(space, tuple(pages), marks, files), {p.id: p.body or "" for p in bodies}
 
 
 async def observe(
@@ -105,7 +121,12 @@ async def observe_details(
     confluence: Confluence, plan: Plan, desired: Sequence[DesiredPage], observation: Observation
 ) -> Observation:
     """The observation plus current bodies and attachments of the pages the plan updates."""
-    with_files = {str(d.address) for d in desired if d.attachments}
+    # Files already read in bulk with their space are not read again page by page.
+    with_files = {
+        str(d.address)
+        for d in desired
+        if d.attachments and observation.spaces[d.space_key].files is None
+    }
     ids = [
         c.before.page_id
         for c in plan.changes

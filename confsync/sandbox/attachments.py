@@ -70,6 +70,18 @@ class Attachments:
             rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
         return [_attachment(r) for r in rows[:limit]], len(rows) > limit
 
+    def on_pages(
+        self, pages_sql: str, args: Sequence[object], *, offset: int = 0, limit: int = 25
+    ) -> tuple[list[Attachment], bool]:
+        """Current attachments of the pages ``pages_sql`` selects (CQL ``type = attachment``)."""
+        sql = (
+            f"{_SELECT} WHERE a.status = 'current' AND a.page_id IN ({pages_sql}) "
+            "ORDER BY a.id LIMIT ? OFFSET ?"
+        )
+        with self.store.reading() as conn:
+            rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
+        return [_attachment(r) for r in rows[:limit]], len(rows) > limit
+
     def get(self, attachment_id: int, page_id: int | None = None) -> Attachment:
         with self.store.reading() as conn:
             row = conn.execute(f"{_SELECT} WHERE a.id = ?", (attachment_id,)).fetchone()

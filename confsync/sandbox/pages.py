@@ -110,6 +110,11 @@ class Pages:
             rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
         return [_page(r) for r in rows[:limit]], len(rows) > limit
 
+    def ids_sql(self, user: User | None, where: PageFilter) -> tuple[str, list[object]]:
+        """A sub-query selecting the ids of the matching pages, and its arguments."""
+        where_sql, args = _where_sql(user, where)
+        return f"SELECT p.id FROM pages p JOIN spaces s ON s.id = p.space_id{where_sql}", args
+
     def count(self, user: User | None, where: PageFilter) -> int:
         """How many pages match (search answers carry a total)."""
         where_sql, args = _where_sql(user, where)

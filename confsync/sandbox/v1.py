@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from confsync.sandbox.api import ApiError, Call, endpoint
-from confsync.sandbox.cql import parse_cql
+from confsync.sandbox.cql import CqlQuery, parse_cql
 from confsync.sandbox.model import ErrorKind, Page, SandboxError
 from confsync.sandbox.pages import PageFilter
 from confsync.sandbox.paging import decode_cursor, encode_cursor, next_link
@@ -34,7 +34,13 @@ from confsync.sandbox.v1_common import (
 from confsync.sandbox.v1_files import download_routes, file_routes
 from confsync.sandbox.v1_meta import label_pairs, meta_routes
 from confsync.sandbox.v1_search import search_routes
-from confsync.sandbox.v1_shapes import content_json, expansions, space_json, user_json
+from confsync.sandbox.v1_shapes import (
+    attachment_json,
+    content_json,
+    expansions,
+    space_json,
+    user_json,
+)
 
 __all__ = ["download_routes", "routes"]
 
@@ -237,6 +243,17 @@ async def get_children(call: Call) -> Response:
     )
 
 
+def _attachments(
+    call: Call, query: CqlQuery, expand: set[str], start: int, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """``type = attachment``: the files on the pages the rest of the query selects (by space,
+    ancestor, parent or page id), in upload order."""
+    pages_sql, args = call.sandbox.pages.ids_sql(call.user, query.where)
+    found, more = call.sandbox.attachments.on_pages(pages_sql, args, offset=start, limit=limit)
+    pages = {a.page_id: call.sandbox.pages.get(call.user, a.page_id) for a in found}
+    return [attachment_json(call, a, pages[a.page_id], expand) for a in found], more
+
+
 @endpoint("v1", SEARCH)
 async def search(call: Call) -> Response:
     cql = call.query("cql")
@@ -252,12 +269,17 @@ async def search(call: Call) -> Response:
         )
     else:
         start, limit = window(call, SEARCH_CAP)
-    if "page" not in query.types:
+    if query.types == {"attachment"}:
+        results, more = _attachments(call, query, expand, start, limit)
+    elif "page" in query.types:
+        pages, more = call.sandbox.pages.find(
+            call.user, query.where, sort=query.sort, offset=start, limit=limit
+        )
+        results = [
+            content_json(call, p, expand) for p in pages if p.title not in query.excluded_titles
+        ]
+    else:
         return listing(call, [], start=start, limit=limit, has_more=False)
-    pages, more = call.sandbox.pages.find(
-        call.user, query.where, sort=query.sort, offset=start, limit=limit
-    )
-    results = [content_json(call, p, expand) for p in pages if p.title not in query.excluded_titles]
     if not call.sandbox.cloud:
         return listing(call, results, start=start, limit=limit, has_more=more)
     response = listing(call, results, start=start, limit=limit, has_more=False)

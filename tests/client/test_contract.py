@@ -217,6 +217,39 @@ async def test_attachments(confluence: Confluence) -> None:
         )
 
 
+async def test_attachments_in_space_lists_every_page_s_files_in_bulk(
+    confluence: Confluence,
+) -> None:
+    space = await demo(confluence)
+    pages = [
+        await confluence.create_page(
+            space, title=f"Files {n}", body=BODY, parent_id=None, message=MESSAGE
+        )
+        for n in range(3)
+    ]
+    for n, page in enumerate(pages[:2]):
+        for name in ("report.pdf", "chart.png"):
+            await confluence.upload_attachment(
+                page.id, filename=name, data=b"x" * (n + 1), media_type="image/png",
+                comment=f"confsync {name}-{n}",
+            )  # fmt: skip
+    first = (await confluence.attachments(pages[0].id, filename="report.pdf"))[0]
+    await confluence.upload_attachment_version(
+        first, data=b"new", media_type="application/pdf", comment="confsync newer"
+    )
+
+    found = await confluence.attachments_in_space(space)
+
+    assert sorted((a.page_id, a.filename, a.comment, a.version) for a in found) == sorted(
+        [
+            (pages[0].id, "report.pdf", "confsync newer", 2),
+            (pages[0].id, "chart.png", "confsync chart.png-0", 1),
+            (pages[1].id, "report.pdf", "confsync report.pdf-1", 1),
+            (pages[1].id, "chart.png", "confsync chart.png-1", 1),
+        ]
+    )
+
+
 async def test_search_pages(confluence: Confluence) -> None:
     space = await demo(confluence)
     for title in ("Retrospectives", "Retro board", "Health Checks"):

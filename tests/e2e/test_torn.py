@@ -286,3 +286,40 @@ async def test_a_straggler_that_uploads_after_another_run_finished_reopens_the_p
     assert any(v.unfinished for v in found)
     await _apply(site, fast_ws)
     _whole(await _judge(site, three=fast_ws), "three")
+
+
+# ---- a file that is not the published one ----------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_file_replaced_behind_a_finished_page_is_found_by_a_no_op_plan(
+    repo: RepoSpec,
+) -> None:
+    # What a person uploading over the image leaves, and what earlier confsync versions left
+    # after a refused update: a page that says it is up to date over a file that is not.
+    site = SandboxSite(repo, in_memory=True)
+    await site.apply()
+    page = await site.page("PLAT", "Sprint 22 - Retrospective")
+    async with site.backend() as confluence:
+        image = (await confluence.attachments(page.id, filename=IMAGE))[0]
+        await confluence.upload_attachment_version(
+            image, data=png(99), media_type="image/png", comment="a better burndown"
+        )
+    site.sandbox.request_log.clear()
+
+    plan = await site.plan()
+
+    changed = [c for c in plan.changes if c.changes_anything]
+    assert [(c.address, c.action) for c in changed] == [
+        ("platform/retrospective/" + SPRINT[1], Action.UPDATE)
+    ]
+    assert [a.filename for a in changed[0].attachments] == [IMAGE]
+    assert IMAGE in changed[0].reason
+    # Found from one bulk listing of the files of the one space that has any, not a request
+    # per page, and not read again for the update.
+    reads = [r for r in site.sandbox.request_log.records() if "attachment" in r.path + r.query]
+    assert [r.path.rsplit("/", 1)[-1] for r in reads] == ["search"], reads
+
+    await site.apply()
+    _whole(await _judge(site, now=site.workspace()), "now")
+    assert not (await site.plan()).has_changes

@@ -188,3 +188,36 @@ async def test_json_endpoints_refuse_other_media_types_with_415(cloud: httpx.Asy
     )
     assert refused.status_code == 415
     assert error_text(refused) == "Unsupported Media Type: text/plain"
+
+
+async def test_cql_type_attachment_lists_the_files_of_a_space_with_their_pages(
+    dc: httpx.AsyncClient,
+) -> None:
+    pages = [await _page(dc, DC, f"Files {n}") for n in range(3)]
+    for n, page in enumerate(pages):
+        for name in ("a.png", "b.png"):
+            sent = await dc.post(
+                f"{DC}/content/{page}/child/attachment", **upload(name, b"x", f"c{n}{name}")
+            )
+            assert sent.status_code == 200, sent.text
+    query = {
+        "cql": 'type = attachment AND space = "DEMO"',
+        "limit": 4,
+        "expand": "version,container",
+    }
+    first = (await dc.get(f"{DC}/content/search", params=query)).json()
+    rest = (await dc.get(first["_links"]["next"])).json()
+    found = first["results"] + rest["results"]
+
+    assert [r["type"] for r in found] == ["attachment"] * 6
+    assert sorted(
+        (r["container"]["id"], r["title"], r["extensions"]["comment"]) for r in found
+    ) == [
+        (page, name, f"c{n}{name}") for n, page in enumerate(pages) for name in ("a.png", "b.png")
+    ]
+    assert "next" not in rest["_links"]
+    # Another space's files are not among them.
+    other = await dc.get(
+        f"{DC}/content/search", params={"cql": 'type = attachment AND space = "NOPE"'}
+    )
+    assert other.json()["results"] == []
