@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from confsync import __version__
 from confsync.confluence.api import Confluence
-from confsync.errors import ConfluenceError, PlanError, StaleVersionError
+from confsync.errors import ConfluenceError, ConfsyncError, PlanError, StaleVersionError
 from confsync.plan.model import Action, AttachmentChange, Change, Plan
 from confsync.plan.observation import message_for, pending_message_for, written_by_confsync
 from confsync.types import Attachment, DesiredPage, ManagedMark, Page, Space
@@ -101,7 +101,9 @@ class _Applier:
             page = await self.execute(change)
         except StaleVersionError as exc:
             self.record(Outcome(change, False, f"{exc} The plan is stale: run plan again."))
-        except ConfluenceError as exc:
+        except ConfsyncError as exc:
+            # Confluence refused, or a file changed since the plan: this change failed, the
+            # others go on.
             self.record(Outcome(change, False, str(exc)))
         else:
             if page is not None:
@@ -171,7 +173,7 @@ class _Applier:
                 version_number=page.version.number,
                 message=message_for(desired.digest),
             )
-        except ConfluenceError:
+        except ConfsyncError:
             await self.reopen(page)
             raise
 

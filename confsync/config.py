@@ -3,6 +3,10 @@
 Secrets (tokens, passwords, client secrets) are never literal in the file: the model accepts
 only a ``${NAME}`` reference for them, resolved from the environment when a backend is made.
 Non-secret values (an email, a user name, a client id) may be literal or references.
+
+The models are strict: a value of the wrong type is refused, never converted (``true`` is not
+the number 1, ``"yes"`` is not true). Titles and names follow ``confsync.text``, URLs
+``confsync.urls``.
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from confsync.errors import ConfsyncError
+from confsync.text import CONTROL_PATTERN, NameText
+from confsync.urls import SiteUrl
 
 __all__ = [
     "ApiTokenAuth",
@@ -50,6 +57,7 @@ __all__ = [
 
 REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _ANY_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CONTROL = re.compile(CONTROL_PATTERN)
 
 
 _EXAMPLE_VARIABLES = {
@@ -87,7 +95,10 @@ SecretRef = Annotated[
 def resolve(value: str, environ: Mapping[str, str] | None = None) -> str:
     """Substitute every ``${NAME}`` in ``value`` from the environment.
 
-    Raises ``ConfsyncError`` naming the variable (never its value) when one is unset or empty.
+    Raises ``ConfsyncError`` naming the variable (never its value) when one is unset or empty,
+    or holds white space at either end or a control character. Such a value is refused rather
+    than trimmed: sent as it is, a line break in a token makes every request fail in the HTTP
+    layer, which looks like a network problem and is retried.
     """
     env = os.environ if environ is None else environ
 
@@ -98,20 +109,39 @@ def resolve(value: str, environ: Mapping[str, str] | None = None) -> str:
             raise ConfsyncError(
                 f"environment variable {name} is not set; confsync.yaml refers to it as ${{{name}}}"
             )
+        if found != found.strip():
+            raise ConfsyncError(
+                f"environment variable {name} (${{{name}}} in confsync.yaml) has white space "
+                "or a line break at its start or end; set it to the value alone (a line break "
+                "is often copied along with a secret)"
+            )
+        if _CONTROL.search(found):
+            raise ConfsyncError(
+                f"environment variable {name} (${{{name}}} in confsync.yaml) holds a control "
+                "character (a line break, a tab, ...); set it to the value alone"
+            )
         return found
 
     return _ANY_REFERENCE.sub(substitute, value)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML says what type a value is; converting it would hide a mistake (`pdf: "no"`).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _whole_number(value: object) -> object:
+    # Literal[1] takes True (True == 1 in Python), even in strict mode.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
 
 
 class ApiTokenAuth(_Strict):
     """Confluence Cloud API token: HTTP basic with the account email and the token."""
 
     method: Literal["api-token"]
-    email: str
+    email: NameText
     token: SecretRef
     scoped: bool = Field(
         default=False,
@@ -123,7 +153,7 @@ class OAuth2Auth(_Strict):
     """Confluence Cloud OAuth 2.0 (3LO) with rotating refresh tokens."""
 
     method: Literal["oauth2"]
-    client_id: str
+    client_id: NameText
     client_secret: SecretRef
     refresh_token: SecretRef | None = Field(
         default=None,
@@ -132,9 +162,9 @@ class OAuth2Auth(_Strict):
     token_store: str | None = Field(
         default=None, description="Token store file (mode 0600); default under the config dir."
     )
-    cloud_id: str | None = None
-    auth_url: str = "https://auth.atlassian.com"
-    api_url: str = "https://api.atlassian.com"
+    cloud_id: NameText | None = None
+    auth_url: SiteUrl = "https://auth.atlassian.com"
+    api_url: SiteUrl = "https://api.atlassian.com"
 
 
 class PatAuth(_Strict):
@@ -148,7 +178,7 @@ class BasicAuth(_Strict):
     """Server / Data Center user name and password."""
 
     method: Literal["basic"]
-    username: str
+    username: NameText
     password: SecretRef
 
 
@@ -156,7 +186,7 @@ class AppLinkAuth(_Strict):
     """Data Center application link (OAuth 2.0 provider) with a refresh token."""
 
     method: Literal["app-link"]
-    client_id: str
+    client_id: NameText
     client_secret: SecretRef
     refresh_token: SecretRef | None = None
     token_store: str | None = None
@@ -177,7 +207,7 @@ class ConfluenceSettings(_Strict):
     """Where Confluence is and how to sign in. Exactly one of ``url`` and ``sandbox``."""
 
     edition: Literal["cloud", "datacenter"]
-    url: str | None = Field(
+    url: SiteUrl | None = Field(
         default=None,
         description="Cloud: https://SITE.atlassian.net/wiki; Data Center: https://HOST[/context].",
     )
@@ -187,7 +217,7 @@ class ConfluenceSettings(_Strict):
     )
     auth: AuthSettings | None = None
     concurrency: int = Field(default=8, ge=1, le=64)
-    timeout: float = Field(default=30.0, gt=0, le=600)
+    timeout: float = Field(default=30.0, gt=0, le=600, allow_inf_nan=False)
     ca_bundle: str | None = Field(
         default=None, description="CA bundle file for a Data Center behind an internal CA."
     )
@@ -196,11 +226,8 @@ class ConfluenceSettings(_Strict):
     def _one_target(self) -> ConfluenceSettings:
         if (self.url is None) == (self.sandbox is None):
             raise ValueError("give exactly one of url (a real Confluence) and sandbox (local)")
-        if self.url is not None:
-            if self.auth is None:
-                raise ValueError("url needs auth: one of " + _methods_hint())
-            if not re.match(r"^https?://[^/\s]+", self.url):
-                raise ValueError(f"url must start with https:// (got {self.url!r})")
+        if self.url is not None and self.auth is None:
+            raise ValueError("url needs auth: one of " + _methods_hint())
         if self.auth is not None and self.auth.method not in _EDITION_METHODS[self.edition]:
             allowed = ", ".join(sorted(_EDITION_METHODS[self.edition]))
             raise ValueError(
@@ -213,17 +240,27 @@ def _methods_hint() -> str:
     return "api-token or oauth2 (cloud), pat, basic or app-link (datacenter)"
 
 
-def _int_to_str(value: object) -> object:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+def _page_id_to_str(value: object) -> object:
+    # A page id may be written as a number on purpose; anything else stays as written.
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise PydanticCustomError(
+                "page_id", "a page id is a whole number from 1 up; a title is text"
+            )
+        return str(value)
+    return value
+
+
+Title = Annotated[NameText, Field(max_length=255)]
 
 
 class CreateParent(_Strict):
-    create: str = Field(min_length=1, max_length=255)
+    create: Title
 
 
 class ExistingParent(_Strict):
-    existing: Annotated[str, BeforeValidator(_int_to_str)] = Field(
-        min_length=1, description="Title of an existing page, or its numeric id."
+    existing: Annotated[Title, BeforeValidator(_page_id_to_str)] = Field(
+        description="Title of an existing page, or its numeric id."
     )
 
 
@@ -255,7 +292,7 @@ ParentSetting = Annotated[
 
 class KindDefaults(_Strict):
     parent: ParentSetting = Field(description="none | {create: TITLE} | {existing: TITLE or id}")
-    title: str = Field(min_length=1)
+    title: NameText
     pdf: bool = True
 
 
@@ -263,7 +300,7 @@ class KindOverrides(_Strict):
     parent: ParentSetting | None = Field(
         default=None, description="none | {create: TITLE} | {existing: TITLE or id}"
     )
-    title: str | None = Field(default=None, min_length=1)
+    title: NameText | None = None
     pdf: bool | None = None
 
     def over(self, defaults: KindDefaults) -> KindDefaults:
@@ -307,7 +344,7 @@ class Defaults(_Strict):
 
 class Team(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
-    name: str = Field(min_length=1)
+    name: NameText
     space: str = Field(pattern=r"^~?[A-Za-z0-9_]+$", max_length=255)
     reports: str = Field(
         min_length=1, description="Folder of report files, relative to the config."
@@ -323,7 +360,7 @@ class Team(_Strict):
 
 
 class Config(_Strict):
-    version: Literal[1]
+    version: Annotated[Literal[1], BeforeValidator(_whole_number)]
     confluence: ConfluenceSettings
     defaults: Defaults = Defaults()
     teams: list[Team] = Field(min_length=1)

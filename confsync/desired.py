@@ -10,10 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from confsync.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    attachment_name,
+    chart_filename,
+    pdf_filename,
+)
 from confsync.config import (
     Config,
     CreateParent,
@@ -22,7 +29,9 @@ from confsync.config import (
     KindDefaults,
     Team,
 )
+from confsync.errors import ConfsyncError, StalePlanError
 from confsync.loading import LoadedReport, Repo
+from confsync.paths import Refused, file_digest, inside, read_file
 from confsync.render.charts import chart_inputs
 from confsync.render.pages import PageFile, PageRenderer, RenderError, previous_of
 from confsync.reports import HealthCheck
@@ -95,16 +104,23 @@ def _attachments(
                 origin="chart",
             )
         )
+    root = Path(os.path.realpath(repo.root))
     for name in loaded.report.attachments:
-        path = (loaded.path.parent / name).resolve()
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        # Checked at load; checked again, as the file may have changed since.
+        try:
+            path = inside(root, loaded.path.parent / name, limit=MAX_ATTACHMENT_BYTES)
+            digest = file_digest(path, MAX_ATTACHMENT_BYTES)[:20]
+        except Refused as exc:
+            raise ConfsyncError(f"{loaded.source}: the attachment {name!r} {exc}") from exc
+        filename = attachment_name(name)
+        media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         found.append(
             DesiredAttachment(
-                filename=path.name,
+                filename=filename,
                 media_type=media_type,
-                digest=hashlib.sha256(path.read_bytes()).hexdigest()[:20],
+                digest=digest,
                 origin="file",
-                path=path.relative_to(repo.root.resolve()).as_posix(),
+                path=path.relative_to(root).as_posix(),
             )
         )
     if settings.pdf:
@@ -116,7 +132,7 @@ def _attachments(
         }
         found.append(
             DesiredAttachment(
-                filename=f"{loaded.address.name}.pdf",
+                filename=pdf_filename(loaded.address),
                 media_type="application/pdf",
                 digest=digest_of(inputs),
                 origin="pdf",
@@ -144,7 +160,7 @@ def desired_pages(
             return renderer_for(team)
         overrides = repo.root / team.templates if team.templates else None
         if overrides not in renderers:
-            renderers[overrides] = PageRenderer(overrides)
+            renderers[overrides] = PageRenderer(overrides, repo_root=repo.root)
         return renderers[overrides]
 
     history: dict[str, list[HealthCheck]] = {}
@@ -212,11 +228,18 @@ def _parent_page(
     )
 
 
-def chart_filename(address: PageAddress) -> str:
-    return f"{address.name}-votes.png"
-
-
 def read_attachment(root: Path, attachment: DesiredAttachment) -> bytes:
-    """The bytes of a file attachment (PDFs are produced by render.pdf instead)."""
+    """The bytes of a file attachment (PDFs are produced by render.pdf instead).
+
+    The file is checked as at load (in the repo, a regular file, within the size limit) and
+    must still be what the plan digested: apply never uploads what was not reviewed.
+    """
     assert attachment.path is not None
-    return (root / attachment.path).read_bytes()
+    try:
+        path = inside(root, Path(attachment.path), limit=MAX_ATTACHMENT_BYTES)
+        data = read_file(path, MAX_ATTACHMENT_BYTES)
+    except Refused as exc:
+        raise ConfsyncError(f"the attachment {attachment.path!r} {exc}") from exc
+    if hashlib.sha256(data).hexdigest()[:20] != attachment.digest:
+        raise StalePlanError(f"{attachment.path} changed since the plan was made: run plan again")
+    return data

@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from confsync.attachments import attachment_problems, generated_names
 from confsync.config import Config, CreateParent, Team
 from confsync.errors import InputError, Problem
+from confsync.paths import MAX_TEMPLATE_BYTES, Refused, Why, inside, printable, sandbox_file
 from confsync.render.titles import TitleContext, TitleTemplateError, check_template, render_title
 from confsync.reports import HealthCheck, Retrospective, report_adapter
 from confsync.types import PageAddress, ReportKind
@@ -71,22 +73,26 @@ def _report_schema() -> dict[str, Any]:
 
 
 def _display(path: Path) -> str:
-    """A path as messages show it: relative to the working directory when below it."""
+    """A path as messages show it: relative to the working directory when below it, and
+    printable (a file name may hold bytes that are not UTF-8, or a newline)."""
     try:
-        return os.path.relpath(path)
+        return printable(os.path.relpath(path))
     except ValueError:  # another drive on Windows
-        return str(path)
+        return printable(str(path))
 
 
 def load_repo(root: Path) -> Repo:
     """Load and validate the repo at ``root``; raise InputError with every problem found."""
     config_path = root / CONFIG_FILE
     config_display = _display(config_path)
-    if not config_path.is_file():
-        raise InputError(
-            [Problem(config_display, 0, 0, "", "not found; run in your repo or pass -C DIR")]
-        )
-    document = read_yaml(config_path, config_display)
+    try:
+        real_config = inside(root, Path(CONFIG_FILE))
+    except Refused as exc:
+        message = "not found; run in your repo or pass -C DIR"
+        if exc.why is not Why.MISSING:
+            message = f"file {exc}"
+        raise InputError([Problem(config_display, 0, 0, "", message)]) from None
+    document = read_yaml(real_config, config_display)
     if isinstance(document, Problem):
         raise InputError([document])
     try:
@@ -95,27 +101,19 @@ def load_repo(root: Path) -> Repo:
         problems = problems_from(exc, document, config_display, _config_schema())
         # Still check the reports the config points at, so one run shows every problem.
         for folder in _raw_report_folders(root, document):
-            for path in _report_files(folder, config_path):
-                _validate_report(path, problems)
+            for path in _report_files(folder, real_config):
+                _validate_report(root, path, problems)
         raise InputError(problems) from None
 
     problems = _template_problems(config, document, config_display)
+    problems += _path_problems(root, config, document, config_display)
     reports: list[LoadedReport] = []
-    for index, team in enumerate(config.teams):
-        folder = (root / team.reports).resolve()
-        if not folder.is_dir():
-            line, column = document.positions.of_value(("teams", index, "reports"))
-            problems.append(
-                Problem(
-                    config_display,
-                    line,
-                    column,
-                    f"teams[{index}].reports",
-                    f"folder {team.reports!r} does not exist (relative to {CONFIG_FILE})",
-                )
-            )
-            continue
-        for path in _report_files(folder, config_path):
+    for team in config.teams:
+        try:
+            folder = inside(root, Path(team.reports), kind="folder")
+        except Refused:
+            continue  # _path_problems said why
+        for path in _report_files(folder, real_config):
             loaded = _load_report(root, config, team, path, problems)
             if loaded is not None:
                 reports.append(loaded)
@@ -126,16 +124,65 @@ def load_repo(root: Path) -> Repo:
     return Repo(root=root, config=config, reports=tuple(reports))
 
 
-def _report_files(folder: Path, config_path: Path) -> Iterator[Path]:
+def _report_files(folder: Path, config: Path) -> Iterator[Path]:
     """Report files below ``folder``, skipping hidden ones and confsync.yaml itself (a team
     may keep its reports at the root of the repo)."""
-    config = config_path.resolve()
+    for path in _files_below(folder):
+        if path.name.endswith(REPORT_SUFFIXES) and path != config:
+            yield path
+
+
+def _files_below(folder: Path) -> Iterator[Path]:
+    """Every file (of any type) below ``folder`` but hidden ones, in a stable order.
+
+    A link to a folder is not followed (os.walk's default): what lies below it is not read.
+    """
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if name.endswith(REPORT_SUFFIXES) and not name.startswith(".") and path != config:
-                yield path
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def _path_problems(root: Path, config: Config, document: Document, display: str) -> list[Problem]:
+    """The folders and the sandbox file confsync.yaml names, each refused at its line when
+    confsync may not use it (``paths`` decides)."""
+    problems: list[Problem] = []
+
+    def refused(loc: Loc, value: str, exc: Refused) -> None:
+        line, column = document.positions.of_value(loc)
+        message = f"{value!r} {exc}"
+        if exc.why is Why.MISSING and loc[-1] != "sandbox":
+            message = f"folder {value!r} does not exist (relative to {CONFIG_FILE})"
+        problems.append(Problem(display, line, column, field_path(loc), message))
+
+    for index, team in enumerate(config.teams):
+        try:
+            inside(root, Path(team.reports), kind="folder")
+        except Refused as exc:
+            refused(("teams", index, "reports"), team.reports, exc)
+        if team.templates is None:
+            continue
+        loc: Loc = ("teams", index, "templates")
+        try:
+            folder = inside(root, Path(team.templates), kind="folder")
+        except Refused as exc:
+            refused(loc, team.templates, exc)
+            continue
+        # Every file in the folder, not only the templates confsync names: one may include
+        # another, and jinja2 would read it at render time.
+        for path in _files_below(folder):
+            try:
+                inside(root, path, limit=MAX_TEMPLATE_BYTES)
+            except Refused as exc:
+                shown = os.path.relpath(path, os.path.realpath(root))
+                refused(loc, Path(shown).as_posix(), exc)
+    if config.confluence.sandbox is not None:
+        try:
+            sandbox_file(root, config.confluence.sandbox)
+        except Refused as exc:
+            refused(("confluence", "sandbox"), config.confluence.sandbox, exc)
+    return problems
 
 
 def _template_problems(config: Config, document: Document, display: str) -> list[Problem]:
@@ -178,19 +225,26 @@ def _template_problems(config: Config, document: Document, display: str) -> list
 
 def _raw_report_folders(root: Path, document: Document) -> list[Path]:
     teams = document.data.get("teams")
-    folders = {
-        (root / team["reports"]).resolve()
-        for team in (teams if isinstance(teams, list) else [])
-        if isinstance(team, dict) and isinstance(team.get("reports"), str)
-    }
-    return sorted(folder for folder in folders if folder.is_dir())
+    folders: set[Path] = set()
+    for team in teams if isinstance(teams, list) else []:
+        if isinstance(team, dict) and isinstance(team.get("reports"), str):
+            try:
+                folders.add(inside(root, Path(team["reports"]), kind="folder"))
+            except Refused:
+                continue  # not read; the config's own problems come first
+    return sorted(folders)
 
 
 def _validate_report(
-    path: Path, problems: list[Problem]
+    root: Path, path: Path, problems: list[Problem]
 ) -> tuple[Retrospective | HealthCheck, Document] | None:
     display = _display(path)
-    document = read_yaml(path, display)
+    try:
+        real = inside(root, path)
+    except Refused as exc:
+        problems.append(Problem(display, 1, 1, "", f"file {exc}"))
+        return None
+    document = read_yaml(real, display)
     if isinstance(document, Problem):
         problems.append(document)
         return None
@@ -204,7 +258,7 @@ def _validate_report(
 def _load_report(
     root: Path, config: Config, team: Team, path: Path, problems: list[Problem]
 ) -> LoadedReport | None:
-    validated = _validate_report(path, problems)
+    validated = _validate_report(root, path, problems)
     if validated is None:
         return None
     report, document = validated
@@ -226,15 +280,12 @@ def _load_report(
         problems.append(Problem(display, 1, 1, "", f"the file name {path.name!r} {why}"))
         return None
 
-    for index, name in enumerate(report.attachments):
-        reason = _attachment_problem(root, path, name)
-        if reason is not None:
-            line, column = document.positions.of_value(("attachments", index))
-            problems.append(
-                Problem(display, line, column, f"attachments[{index}]", f"{name!r} {reason}")
-            )
+    settings = config.kind_settings(team, kind.value)
+    problems += attachment_problems(
+        root, path, report.attachments, generated_names(address, settings), document, display
+    )
 
-    template = config.kind_settings(team, kind.value).title
+    template = settings.title
     if check_template(template, kind):
         return None  # the template's own problem is reported once, where confsync.yaml sets it
     try:
@@ -247,18 +298,6 @@ def _load_report(
         return None
     source = Path(os.path.relpath(path, root)).as_posix()
     return LoadedReport(path, source, team, report, address, title, document)
-
-
-def _attachment_problem(root: Path, report: Path, name: str) -> str | None:
-    """Why ``name`` (relative to the report file) cannot be attached, or None when it can."""
-    target = (report.parent / name).resolve()
-    if not target.is_relative_to(root.resolve()):
-        return "is outside the repo; attach only files kept in the repo"
-    if not target.exists():
-        return "does not exist (attachment paths are relative to the report file)"
-    if not target.is_file():
-        return "is not a file"
-    return None
 
 
 def _collisions(

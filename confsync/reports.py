@@ -2,14 +2,21 @@
 
 One YAML file holds one report; ``kind`` tells which. Everything a team may leave out is
 optional, so a quick retro with three sticky notes is as valid as a full one.
+
+The models are strict: a value of the wrong type is refused, never converted (``votes: true``
+is not 1 vote, ``date: 0`` is not 1970-01-01). Names and titles follow ``confsync.text``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic_core import PydanticCustomError
+
+from confsync.text import LongText, NameText
 
 __all__ = [
     "ActionItem",
@@ -24,12 +31,40 @@ __all__ = [
     "report_adapter",
 ]
 
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[LongText, Field(max_length=20_000)]
+Name = Annotated[NameText, Field(max_length=200)]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d")
+
+
+def _date_from_text(value: object) -> object:
+    """YYYY-MM-DD text → a date; nothing else is a date.
+
+    The YAML reader leaves dates as text (see ``yamlio``), and strict mode takes no text for a
+    date; pydantic's lax mode would take too much: a number as seconds since 1970 (``date: 0``),
+    ``"20261120"`` or a date with a midnight time.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value  # built in Python, not read from a file
+    if not isinstance(value, str):
+        raise PydanticCustomError("date_type", "Input should be a valid date")
+    if _ISO_DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    elif _ISO_DATE_TIME.match(value):
+        raise PydanticCustomError("date_from_datetime_inexact", "Input has a time of day")
+    raise PydanticCustomError("date_parsing", "Input should be a valid date in YYYY-MM-DD format")
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_from_text)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML says what type a value is; converting it would hide a mistake (`votes: true`).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Item(_Strict):
@@ -58,15 +93,15 @@ class Theme(_Strict):
 class ActionItem(_Strict):
     text: Text
     owner: Name | None = None
-    due: dt.date | None = None
+    due: Date | None = None
     status: Literal["open", "in-progress", "done", "dropped"] = "open"
 
 
 class _Report(_Strict):
-    title: Annotated[str, Field(min_length=1, max_length=255)] | None = Field(
+    title: Annotated[NameText, Field(max_length=255)] | None = Field(
         default=None, description="Optional: the date stands in for a missing title."
     )
-    date: dt.date
+    date: Date
     facilitator: Name | None = None
     participants: list[Name] = []
     summary: Text | None = None

@@ -4,6 +4,9 @@ Each message names what is wrong in the user's terms (a field, a value as writte
 there is one, the fix: a "did you mean" for a misspelt key or value, the allowed keys, the
 format a date takes. A check the models make across fields ("participant 'Zoë' is listed
 twice") is positioned at the field it is about, not at the start of the mapping.
+
+A value is quoted only as a short excerpt of the user's own field (a misspelt key, a date
+written in words), never from a field that holds a secret: there only its kind is named.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ def _steps(loc: tuple[Any, ...], data: Any, missing: bool) -> list[_Step]:
     node = data
     for index, part in enumerate(loc):
         in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
+        if in_dict and loc[index + 1 : index + 2] == (part,) and not _holds(node[part], part):
+            # {create: TITLE}: the union's tag and the field below it share a name; the first
+            # of the two is the tag.
+            in_dict = False
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if in_dict or in_list:
             node = node[part]
@@ -48,6 +55,10 @@ def _steps(loc: tuple[Any, ...], data: Any, missing: bool) -> list[_Step]:
             steps.append(_Step(part, False))
             node = None
     return steps
+
+
+def _holds(node: Any, key: str) -> bool:
+    return isinstance(node, dict) and key in node
 
 
 def _node_at(data: Any, loc: Loc) -> Any:
@@ -215,7 +226,6 @@ _CROSS_FIELD: list[tuple[re.Pattern[str], Callable[[Any, str], Loc | None]]] = [
     ),
     (re.compile(rf"^dimension {_QUOTED} is listed twice"), _duplicate("dimensions", "name", True)),
     (re.compile(rf"^team id {_QUOTED} is used twice"), _duplicate("teams", "id", False)),
-    (re.compile(r"^url must start with"), _field("url")),
     (re.compile(r"^url needs auth"), _field("auth")),
     (re.compile(r"^auth method '.*' is not for"), _field("auth", "method")),
     (re.compile(r"^give exactly one of url"), _url_or_sandbox),
@@ -248,7 +258,36 @@ _PATTERNS = {
 }
 
 
+_SECRET_FIELDS = frozenset({"token", "password", "client_secret", "refresh_token"})
+
+
+class _Withheld:
+    """A value from a secret field: described by its kind, never shown."""
+
+    def __init__(self, value: Any) -> None:
+        self.kind = (
+            "true or false"
+            if isinstance(value, bool)
+            else "a number"
+            if isinstance(value, int | float)
+            else "text"
+        )
+
+    def __repr__(self) -> str:
+        return f"{self.kind} (not shown: the field is for a secret)"
+
+
+def _withheld(loc: Loc, value: Any) -> Any:
+    """``value``, or a stand-in that does not show it when ``loc`` is a secret of ``auth``."""
+    secret = len(loc) >= 2 and loc[-1] in _SECRET_FIELDS and "auth" in loc[:-1]
+    if secret and value is not None and not isinstance(value, list | dict):
+        return _Withheld(value)
+    return value
+
+
 def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as YAML writes them, not Python's True
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -275,7 +314,7 @@ def _close(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None
 def _message(error: ErrorDetails, loc: Loc, steps: list[_Step], schema: dict[str, Any]) -> str:
     kind = error["type"]
     name = str(loc[-1]) if loc else "value"
-    given = error.get("input")
+    given = _withheld(loc, error.get("input"))
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "missing":
         return "required field is missing"
@@ -296,11 +335,15 @@ def _message(error: ErrorDetails, loc: Loc, steps: list[_Step], schema: dict[str
         return f"{_found(given)} is not allowed; use {expected}{hint}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"expected a whole number, found {_found(given)}"
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number, found {_found(given)}"
+    if kind == "finite_number":
+        return f"expected a finite number, found {_found(given)}"
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false, found {_found(given)}"
     if kind == "string_type":
         if isinstance(given, bool | int | float):
-            return f"expected text, found {given!r}; put it in quotes to use it as text"
+            return f"expected text, found {_describe(given)}; put it in quotes to use it as text"
         return f"expected text, found {_found(given)}"
     if kind == "list_type":
         hint = (
@@ -313,7 +356,8 @@ def _message(error: ErrorDetails, loc: Loc, steps: list[_Step], schema: dict[str
         if ctx.get("min_length") == 1:
             return "must not be empty"
         return f"must be at least {_plural(int(ctx['min_length']), 'character')} long"
-    if kind == "string_too_long":
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(given, str)):
+        # "too_long" for text when a length limit sits on top of a validator (confsync.text).
         length = f"{len(given):,}" if isinstance(given, str) else "too many"
         return f"is {length} characters long, over the limit of {ctx.get('max_length'):,}"
     if kind == "too_short":

@@ -19,9 +19,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from confsync.errors import Problem
+from confsync.paths import Refused, TooLarge, Why, read_file
 
 __all__ = [
     "MAX_DEPTH",
@@ -93,7 +95,7 @@ class Document:
 
 
 class _TooLarge(Exception):
-    pass
+    """Too many values or levels; on the fast path also a value that is not plain data."""
 
 
 class _BadNode(Exception):
@@ -104,19 +106,62 @@ class _BadNode(Exception):
         self.line, self.column, self.message = line, column, message
 
 
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "null", "bool", "int", "float", "timestamp", "merge")
+)
+"""The YAML 1.2 core schema (timestamps are read as text, ``<<`` merges mappings). Any other tag
+(``!!binary``, ``!!set``, ``!!omap``, ``!!python/...``, a custom ``!tag``) makes a value that is
+not plain data: bytes shown as ``b'...'`` in a title, a set, an object."""
+
+
+def _check_tag(node: Node) -> None:
+    tag = str(getattr(node.tag, "value", node.tag))
+    if tag in _CORE_TAGS or tag == "!":  # "!" is YAML's "no particular type"
+        return
+    shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml") else tag
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise _BadNode(
+        node.start_mark.line + 1,
+        node.start_mark.column + 1,
+        f"the tag {shown} is not supported: confsync reads plain YAML (text, numbers, "
+        "true/false, lists and mappings); remove the tag",
+    )
+
+
+def _construct_checked(construct: Any, node: Node, deep: bool) -> Any:
+    """``construct(node, deep)`` once the node's tag is known to be a core one."""
+    _check_tag(node)
+    try:
+        return construct(node, deep=deep)
+    except ValueError as exc:  # `!!int abc`: the message would quote the value
+        raise _BadNode(
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+            "this value is not what its tag says (such as !!int on text); remove the tag",
+        ) from exc
+
+
 class _Constructor(RoundTripConstructor):  # type: ignore[misc,unused-ignore]
-    """Round-trip constructor that leaves timestamps as text.
+    """Round-trip constructor that leaves timestamps as text and refuses non-core tags.
 
     ruamel turns ``2026-11-20`` into a date itself and crashes with a bare ValueError on
     ``2026-13-20``; as text, pydantic parses dates and reports a bad one with its position.
     """
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        return _construct_checked(super().construct_object, node, deep)
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
 
 
 class _SafeConstructor(SafeConstructor):  # type: ignore[misc,unused-ignore]
-    """The fast path's constructor: timestamps as text too, as in the round-trip reader."""
+    """The fast path's constructor: timestamps as text and tags checked, as in the round-trip
+    reader (a refused tag sends the file to the round-trip reader, which reports it)."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        return _construct_checked(super().construct_object, node, deep)
 
 
 _SafeConstructor.add_constructor("tag:yaml.org,2002:timestamp", _SafeConstructor.construct_yaml_str)
@@ -146,18 +191,23 @@ def _problem(file: str, message: str, line: int = 1, column: int = 1) -> Problem
 
 
 def read_yaml(path: Path, display: str) -> Document | Problem:
-    """Read ``path`` as one YAML mapping; ``display`` is the name used in messages."""
+    """Read ``path`` as one YAML mapping; ``display`` is the name used in messages.
+
+    Only a regular file is read (a fifo never blocks), and only up to MAX_FILE_BYTES; that
+    ``path`` lies in the repo is the caller's check (``paths.inside``).
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return _problem(
-                display,
-                f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,}; "
-                "split it or remove what is not part of the report",
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        return _problem(display, f"cannot read file: {exc.strerror}", 0, 0)
+        raw = read_file(path, MAX_FILE_BYTES)
+    except TooLarge as exc:
+        return _problem(
+            display,
+            f"file is {exc.size:,} bytes, over the limit of {MAX_FILE_BYTES:,}; "
+            "split it or remove what is not part of the report",
+        )
+    except Refused as exc:
+        if exc.why is Why.UNREADABLE:
+            return _problem(display, f"file {exc}", 0, 0)
+        return _problem(display, f"file {exc}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -212,7 +262,7 @@ def _check_plain(value: Any, depth: int, count: list[int]) -> Any:
             raise _TooLarge
         result: dict[str, Any] = {}
         for key, item in value.items():
-            if isinstance(key, dict | list | tuple):
+            if not (key is None or isinstance(key, bool | int | float | str)):
                 raise _TooLarge
             result[str(key)] = _check_plain(item, depth + 1, count)
         return result
@@ -220,9 +270,9 @@ def _check_plain(value: Any, depth: int, count: list[int]) -> Any:
         if depth >= MAX_DEPTH:
             raise _TooLarge
         return [_check_plain(item, depth + 1, count) for item in value]
-    if value is None or isinstance(value, bool | int | float | str | dt.date):
+    if value is None or isinstance(value, bool | int | float | str):
         return value
-    return str(value)
+    raise _TooLarge  # bytes, a set, pairs: refused by the round-trip reader, which says why
 
 
 def _fast_yaml() -> YAML | None:
@@ -249,14 +299,20 @@ def _load_round_trip(text: str, display: str) -> Document | Problem:
             node = yaml.load(text)
     except MarkedYAMLError as exc:
         return _marked_problem(display, exc, text)
+    except _BadNode as exc:
+        return _problem(display, exc.message, exc.line, exc.column)
+    except ReaderError as exc:
+        return _reader_problem(display, exc, text)
     except RecursionError:  # _Scanner and _plain are meant to stop deep nesting before this
         return _problem(display, _DEEP_MESSAGE)
-    except (YAMLError, ValueError) as exc:
-        return _problem(display, f"not valid YAML: {exc}")
+    except (YAMLError, ValueError):
+        # Not the exception's text: it may quote what the file holds (a misplaced secret).
+        return _problem(display, "not valid YAML")
     if node is None:
         return _problem(display, "file is empty; expected a mapping of fields")
     if not isinstance(node, CommentedMap):
-        found = "a list" if isinstance(node, CommentedSeq) else f"the value {node!r:.40}"
+        # What kind of value, never the value: the file may not be what it was meant to be.
+        found = _kind_of(node)
         return _problem(display, f"expected a mapping of fields at the top, found {found}")
     positions = Positions()
     try:
@@ -269,6 +325,30 @@ def _load_round_trip(text: str, display: str) -> Document | Problem:
     except _BadNode as exc:
         return _problem(display, exc.message, exc.line, exc.column)
     return Document(data, positions)
+
+
+def _kind_of(node: Any) -> str:
+    if isinstance(node, CommentedSeq):
+        return "a list"
+    if isinstance(node, bool):
+        return "true or false"
+    if isinstance(node, int | float):
+        return "a number"
+    return "text"
+
+
+def _reader_problem(display: str, exc: ReaderError, text: str) -> Problem:
+    """A character YAML does not allow anywhere in a file (NUL, ESC, ...), with its position."""
+    index = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(text[index : index + 1] or " ")
+    return _problem(
+        display,
+        f"a control character (U+{code:04X}), which a YAML file must not hold; remove it",
+        line,
+        column,
+    )
 
 
 _FAST = _fast_yaml()

@@ -73,6 +73,34 @@ def test_resolve_never_shows_a_value() -> None:
     assert "ana@example.com" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "value", ["t0k3n\n", "t0k3n\r\n", "t0k3n ", " t0k3n", "\tt0k3n", "t0k3n\u00a0"]
+)
+def test_resolve_refuses_white_space_around_a_value_naming_only_the_variable(value: str) -> None:
+    # Refused, not trimmed: a line break sent in a header fails every request in the HTTP layer.
+    with pytest.raises(ConfsyncError) as raised:
+        resolve("${CONFLUENCE_PAT}", {"CONFLUENCE_PAT": value})
+    assert str(raised.value) == (
+        "environment variable CONFLUENCE_PAT (${CONFLUENCE_PAT} in confsync.yaml) has white "
+        "space or a line break at its start or end; set it to the value alone (a line break is "
+        "often copied along with a secret)"
+    )
+
+
+@pytest.mark.parametrize("value", ["t0\nk3n", "t0\x1bk3n", "t0\x00k3n", "t0\tk3n", "t0\x85k3n"])
+def test_resolve_refuses_a_control_character_inside_a_value(value: str) -> None:
+    with pytest.raises(ConfsyncError) as raised:
+        resolve("${EMAIL}:${TOKEN}", {"EMAIL": "ana@example.com", "TOKEN": value})
+    message = str(raised.value)
+    assert message.startswith("environment variable TOKEN (${TOKEN} in confsync.yaml) holds a ")
+    assert "k3n" not in message
+    assert "ana@example.com" not in message
+
+
+def test_resolve_keeps_spaces_inside_a_value() -> None:
+    assert resolve("${PASSWORD}", {"PASSWORD": "correct horse battery"}) == "correct horse battery"
+
+
 def test_a_literal_secret_is_not_echoed_in_the_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,6 +48,8 @@ from confsync.confluence.http import HttpClient, RetryPolicy, build_async_client
 from confsync.confluence.login import Login, start_login
 from confsync.confluence.oauth import cloud_id_from_resources, cloud_id_from_tenant_info
 from confsync.confluence.redact import Redactor
+from confsync.errors import ConfsyncError
+from confsync.paths import Refused, sandbox_file
 
 __all__ = [
     "MARK_KEY",
@@ -171,6 +173,21 @@ def _gateway_url(api_url: str, cloud_id: str) -> str:
     return f"{api_url}/ex/confluence/{cloud_id}/wiki"
 
 
+def _sandbox_path(config_dir: Path, value: str) -> Path:
+    """The sandbox's SQLite file, its folder created; ConfsyncError (not a traceback from
+    SQLite at the first request) when it is no SQLite file or lies outside the repo."""
+    try:
+        db = sandbox_file(config_dir, value)
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except Refused as exc:
+        raise ConfsyncError(f"confluence.sandbox: {value!r} {exc}") from exc
+    except OSError as exc:
+        raise ConfsyncError(
+            f"confluence.sandbox: cannot create the folder of {value!r}: {exc.strerror}"
+        ) from exc
+    return db
+
+
 def _sandbox_backend(
     settings: ConfluenceSettings,
     config_dir: Path,
@@ -185,8 +202,7 @@ def _sandbox_backend(
         # Imported here: only make_backend (and the sandbox CLI commands) may load the sandbox.
         from confsync.sandbox import create_app
 
-        db = config_dir / settings.sandbox
-        db.parent.mkdir(parents=True, exist_ok=True)
+        db = _sandbox_path(config_dir, settings.sandbox)
         app = create_app(str(db), edition=settings.edition, spaces=tuple(spaces))
         transport = httpx.ASGITransport(app=app)
     if wrap is not None:

@@ -40,6 +40,7 @@ from confsync.errors import (
     RateLimitError,
     ServerError,
 )
+from confsync.urls import is_loopback
 
 __all__ = [
     "USER_AGENT",
@@ -55,7 +56,6 @@ T = TypeVar("T")
 log = logging.getLogger("confsync.confluence")
 
 USER_AGENT = f"confsync/{__version__} httpx/{httpx.__version__}"
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 SANDBOX_HOST = "sandbox.local"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _NOT_RETRIED_5XX = frozenset({501, 505})
@@ -109,7 +109,7 @@ def require_secure_url(url: str, *, in_process: bool = False) -> None:
     if parts.scheme == "https":
         return
     host = (parts.hostname or "").lower()
-    if parts.scheme == "http" and (host in LOOPBACK_HOSTS or (in_process and host == SANDBOX_HOST)):
+    if parts.scheme == "http" and (is_loopback(host) or (in_process and host == SANDBOX_HOST)):
         return
     raise ConfluenceError(
         f"Refusing to talk to {parts.scheme}://{parts.netloc}: confsync sends credentials only "

@@ -12,6 +12,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from confsync.reports import HealthCheck
+from confsync.text import one_line
 
 __all__ = ["CHART_VERSION", "chart_inputs", "health_check_chart"]
 
@@ -63,7 +64,8 @@ def health_check_chart(report: HealthCheck) -> bytes:
         legend_x += 90
     for row, dimension in enumerate(report.dimensions):
         top = _TOP + row * _ROW
-        label = _fit(draw, dimension.name, font, _LABEL - 24)
+        # One line whatever the name holds: Pillow refuses to measure text with a line break.
+        label = _fit(draw, one_line(dimension.name), font, _LABEL - 24)
         draw.text((12, top + 5), label, fill=_TEXT, font=font)
         votes = dimension.votes
         left = _LABEL

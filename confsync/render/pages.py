@@ -7,16 +7,19 @@ templates from its repo (``templates:`` in confsync.yaml); the overrides run in 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
-from jinja2.exceptions import TemplateError
+from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, StrictUndefined
+from jinja2.exceptions import TemplateError, TemplateNotFound
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from confsync.paths import MAX_TEMPLATE_BYTES, Refused, Why, inside, read_file
 from confsync.render.storage import StorageFormatError, check_well_formed, text_safe
 from confsync.reports import Dimension, HealthCheck, Retrospective, Votes
 
@@ -121,13 +124,50 @@ def _overall(dimension: Dimension) -> str:
     return ranked[0][0]
 
 
-class PageRenderer:
-    """Renders report pages and parent pages; one instance per template folder."""
+class _RepoLoader(BaseLoader):
+    """A team's template overrides, read only as ``paths.inside`` allows (no link out of
+    ``root``, no fifo, nothing over MAX_TEMPLATE_BYTES): a template is rendered into a page,
+    so a link to a secret would publish it."""
 
-    def __init__(self, override_dir: Path | None = None) -> None:
+    def __init__(self, folder: Path, root: Path) -> None:
+        self.folder, self.root = Path(os.path.abspath(folder)), root
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        path = self.folder.joinpath(*split_template_path(template))
+        shown = repr(os.path.relpath(path, self.root).replace(os.sep, "/"))
+        try:
+            real = inside(self.root, path, limit=MAX_TEMPLATE_BYTES)
+            text = read_file(real, MAX_TEMPLATE_BYTES).decode("utf-8")
+        except Refused as exc:
+            if exc.why is Why.MISSING:
+                raise TemplateNotFound(template) from None  # confsync's own template serves
+            raise TemplateError(f"{shown} {exc}") from None
+        except UnicodeDecodeError:
+            raise TemplateError(f"{shown} is not UTF-8 text; save it as UTF-8") from None
+        mtime = real.stat().st_mtime
+
+        def uptodate() -> bool:
+            try:
+                return real.stat().st_mtime == mtime
+            except OSError:
+                return False
+
+        return text, str(real), uptodate
+
+
+class PageRenderer:
+    """Renders report pages and parent pages; one instance per template folder.
+
+    ``override_dir`` holds a team's templates; they are read only inside ``repo_root`` (by
+    default, inside ``override_dir`` itself).
+    """
+
+    def __init__(self, override_dir: Path | None = None, *, repo_root: Path | None = None) -> None:
         loaders: list[Any] = []
         if override_dir is not None:
-            loaders.append(FileSystemLoader(override_dir))
+            loaders.append(_RepoLoader(override_dir, repo_root or override_dir))
         loaders.append(PackageLoader("confsync.render", "templates"))
         self._env = ImmutableSandboxedEnvironment(
             loader=ChoiceLoader(loaders),

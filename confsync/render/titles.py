@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from confsync.text import name_problem
 from confsync.types import ReportKind
 
 __all__ = [
@@ -101,9 +102,11 @@ def check_template(template: str, kind: ReportKind) -> list[str]:
 
 
 def render_title(template: str, ctx: TitleContext) -> str:
-    """The page title for one report: placeholders substituted, white space collapsed.
+    """The page title for one report: placeholders substituted, runs of spaces collapsed.
 
-    Raises TitleTemplateError for an invalid template, an empty result or one over 255 characters.
+    Raises TitleTemplateError for an invalid template, or a result that is empty, over 255
+    characters or not acceptable as a title (``confsync.text``: a control character, white
+    space at either end), which is refused rather than cleaned.
     """
     problems = check_template(template, ctx.kind)
     if problems:
@@ -115,11 +118,15 @@ def render_title(template: str, ctx: TitleContext) -> str:
             return _title_or_date(ctx)
         return _DATE_PARTS[name](ctx)
 
-    # Confluence trims and collapses white space in titles; doing it here keeps the title we
-    # compare with the one Confluence stores.
-    title = " ".join(_PLACEHOLDER.sub(substitute, template).split())
-    if not title:
+    rendered = _PLACEHOLDER.sub(substitute, template)
+    if not rendered.strip():
         raise TitleTemplateError("the title renders empty")
+    problem = name_problem(rendered)
+    if problem is not None:
+        raise TitleTemplateError(f"the rendered title {problem}")
+    # Confluence collapses runs of spaces in titles; doing it here keeps the title we compare
+    # with the one Confluence stores.
+    title = " ".join(rendered.split())
     if len(title) > MAX_TITLE_LENGTH:
         raise TitleTemplateError(
             f"the title renders to {len(title)} characters, over Confluence's limit of "

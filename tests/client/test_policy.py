@@ -100,7 +100,14 @@ def test_next_link_comes_from_the_body_or_the_link_header() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://acme.atlassian.net/wiki", "http://localhost:8090", "http://127.0.0.1/confluence"],
+    [
+        "https://acme.atlassian.net/wiki",
+        "http://localhost:8090",
+        "http://127.0.0.1/confluence",
+        # What validate lets through, the transport lets through: all of 127.0.0.0/8.
+        "http://127.0.0.5:8090/wiki",
+        "http://[::1]:8090",
+    ],
 )
 def test_secure_or_loopback_urls_pass(url: str) -> None:
     require_secure_url(url)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from confsync.plan.model import Action
+from confsync.plan.observation import is_unfinished
 from confsync.workflow import Workspace, open_backend, prepare, run_apply, run_plan
 from tests.e2e.consistency import PageVerdict, verdicts
 from tests.e2e.test_recovery import KillSwitch
@@ -323,3 +324,25 @@ async def test_a_file_replaced_behind_a_finished_page_is_found_by_a_no_op_plan(
     await site.apply()
     _whole(await _judge(site, now=site.workspace()), "now")
     assert not (await site.plan()).has_changes
+
+
+@pytest.mark.anyio
+async def test_a_file_changed_between_plan_and_apply_fails_that_page_only(
+    repo: RepoSpec,
+) -> None:
+    site = SandboxSite(repo, in_memory=True)
+    workspace = site.workspace()
+    async with site.backend(workspace) as confluence:
+        plan = await run_plan(workspace, confluence)
+        (repo.root / "reports/platform" / IMAGE).write_bytes(png(7))
+        result = await run_apply(workspace, plan, confluence)
+
+    assert [o.change.address for o in result.failed] == ["platform/retrospective/" + SPRINT[1]]
+    assert "changed since the plan was made" in result.failed[0].detail
+    assert len(result.outcomes) > 1
+    # Created, but left visibly unfinished: no finished message over a file of another version.
+    assert is_unfinished(await site.page("PLAT", "Sprint 22 - Retrospective"))
+    found = await _judge(site, planned=workspace)
+    assert not [v for v in found if v.version is None and not v.unfinished]
+    await site.apply()
+    _whole(await _judge(site, now=site.workspace()), "now")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from confsync.desired import desired_pages, digest_of
@@ -80,3 +81,50 @@ def test_a_team_may_turn_the_chart_off(tmp_path: Path) -> None:
     body, files = _page(tmp_path, "false")
     assert files == []
     assert "votes.png" not in body
+
+
+def _image(report: HealthCheck) -> Image.Image:
+    return Image.open(io.BytesIO(health_check_chart(report)))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x" * 200,
+        "W" * 200,
+        "🚀 Speed 👩‍👩‍👧",
+        "速度と品質",
+        "ספיד מהיר",
+        "e\u0301\u0301\u0301",
+        "a\u00a0b  \u3000c",
+        "\u200b\u200e\u202eevil",
+        "{{TeamName}} <b>&amp;</b>",
+        "\U0010fffd",
+    ],
+)
+def test_any_accepted_dimension_name_is_drawn(name: str) -> None:
+    # Accepted by the model (the chart is drawn at apply time: a crash there ends every apply).
+    image = _image(health((name, 1, 1, 1), ("Speed", 0, 0, 0)))
+    assert image.height == _image(health(("a", 1, 1, 1), ("b", 0, 0, 0))).height
+
+
+@pytest.mark.parametrize(
+    ("name", "drawn_as"),
+    [
+        ("Easy to\nrelease\n", "Easy to release"),
+        ("Easy to\r\nrelease", "Easy to release"),
+        ("Easy\tto release", "Easy to release"),
+        ("Easy to\u2028release", "Easy to release"),
+        ("Easy to\x85release", "Easy to release"),
+        ("\x1b[31mEasy to release\x00", "[31mEasy to release"),
+    ],
+)
+def test_each_name_is_drawn_on_one_line_whatever_it_holds(name: str, drawn_as: str) -> None:
+    # The model refuses these names; the chart does not rely on it (Pillow cannot measure a
+    # line break, and a multi-line label would run into the next row).
+    valid = health(("placeholder", 4, 2, 1))
+    unchecked = valid.model_copy(
+        update={"dimensions": [valid.dimensions[0].model_copy(update={"name": name})]}
+    )
+    expected = health((drawn_as, 4, 2, 1))
+    assert health_check_chart(unchecked) == health_check_chart(expected)

@@ -7,10 +7,11 @@ harmless text has (no macro, no script, nothing else injected), and show the pay
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from lxml import etree
+from pydantic import BaseModel
 
 from confsync.render.pages import PageFile, PageRenderer
 from confsync.render.storage import text_safe
@@ -39,7 +40,34 @@ def _flat(text: str) -> str:
     return " ".join(text_safe(text).split())
 
 
+_MARK = "PAYLOAD"
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _unchecked(value: Any, text: str) -> Any:
+    """``value`` with every ``_MARK`` replaced by ``text``, without validation: the models
+    refuse control characters (and line breaks in names), but the renderer must not rely on it.
+    """
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        return value.model_copy(update={f: _unchecked(getattr(value, f), text) for f in fields})
+    if isinstance(value, list):
+        return [_unchecked(item, text) for item in value]
+    if value == _MARK:
+        return text
+    return value
+
+
+def _with_payload(report: _Model, text: str) -> _Model:
+    swapped: _Model = _unchecked(report, text)
+    return swapped
+
+
 def _retro(text: str) -> Retrospective:
+    return _with_payload(_retro_checked(_MARK), text)
+
+
+def _retro_checked(text: str) -> Retrospective:
     report = report_adapter.validate_python(
         {
             "kind": "retrospective",
@@ -72,6 +100,10 @@ def _retro(text: str) -> Retrospective:
 
 
 def _health(text: str) -> HealthCheck:
+    return _with_payload(_health_checked(_MARK), text)
+
+
+def _health_checked(text: str) -> HealthCheck:
     report = report_adapter.validate_python(
         {
             "kind": "health-check",
