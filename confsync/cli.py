@@ -12,14 +12,14 @@ import json
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import click
 
 from confsync import __version__
-from confsync.errors import ConfsyncError, InputError
+from confsync.errors import ConfsyncError, InputError, Problem
 
 __all__ = ["main"]
 
@@ -30,7 +30,10 @@ EXIT_BUG = 3
 EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
 
-_DIRECTORY_HELP = "Run as if started in DIR (the repo holding confsync.yaml)."
+_DIRECTORY_HELP = (
+    "Run as if started in DIR (the repo holding confsync.yaml); CONFSYNC_DIRECTORY works for "
+    "every command."
+)
 
 
 def _directory(ctx: click.Context, given: Path | None) -> Path:
@@ -47,7 +50,20 @@ directory_option = click.option(
     default=None,
     metavar="DIR",
     help=_DIRECTORY_HELP,
+    show_envvar=True,
 )
+
+
+def _show_envvars(command: click.Command) -> click.Command:
+    """Make ``--help`` name the variable each option can come from (CONFSYNC_<COMMAND>_<OPTION>,
+    from ``auto_envvar_prefix``), for every command, those added later included."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.allow_from_autoenv:
+            param.show_envvar = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _show_envvars(sub)
+    return command
 
 
 class LazyGroup(click.Group):
@@ -63,22 +79,29 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self.lazy:
-            return super().get_command(ctx, name)
+            found = super().get_command(ctx, name)
+            return _show_envvars(found) if found is not None else None
         import importlib
 
         module, attribute = self.lazy[name]
         command = getattr(importlib.import_module(module), attribute)
         assert isinstance(command, click.Command)
-        return command
+        return _show_envvars(command)
 
 
 @click.group(
     cls=LazyGroup,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 100,
+        # Every option can come from CONFSYNC_<COMMAND>_<OPTION> (-C: CONFSYNC_DIRECTORY).
+        "auto_envvar_prefix": "CONFSYNC",
+    },
     epilog="Exit codes: 0 ok, 1 error (message on stderr), 2 changes pending "
     "(plan --detailed-exitcode), 3 internal error, 64 usage error, 130 interrupted.",
 )
-@click.version_option(__version__, "--version", prog_name="confsync")
+# Not from the environment: CONFSYNC_VERSION is a likely name for the version to install.
+@click.version_option(__version__, "--version", prog_name="confsync", allow_from_autoenv=False)
 @directory_option
 def cli(directory: Path | None) -> None:
     """Publish team retrospectives and health checks from YAML in git to Confluence.
@@ -107,6 +130,7 @@ def validate(ctx: click.Context, directory: Path | None) -> None:
     from confsync.loading import load_repo
 
     repo = load_repo(_directory(ctx, directory))
+    _warn(repo.warnings)
     count = len(repo.reports)
     teams = len(repo.config.teams)
     click.echo(
@@ -137,33 +161,61 @@ def schema(out: Path) -> None:
         click.echo(f"wrote {out / name}")
 
 
-def _style_for(colour: bool | None) -> Callable[[str, str], str] | None:
+def _warn(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        click.echo(f"Warning: {problem}", err=True)
+
+
+def _style_for(ctx: click.Context, color: bool | None) -> Callable[[str, str], str] | None:
+    """--color/--no-color, else NO_COLOR, else FORCE_COLOR (each when set and not empty:
+    https://no-color.org, https://force-color.org), else whether stdout is a terminal."""
     import os
 
-    use = colour if colour is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    return (lambda text, fg: click.style(text, fg=fg)) if use else None
+    if color is None:
+        forced = bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+        color = not os.environ.get("NO_COLOR") and forced
+    if color:
+        ctx.color = True  # or click.echo strips the colours when stdout is not a terminal
+    return (lambda text, fg: click.style(text, fg=fg)) if color else None
 
 
 team_option = click.option(
-    "--team", metavar="ID", default=None, help="Only this team's pages (a team id)."
+    "--team",
+    metavar="ID",
+    multiple=True,
+    help="Only this team's pages (a team id); repeat for several.",
+)
+target_option = click.option(
+    "--target",
+    metavar="ADDRESS",
+    multiple=True,
+    help="Only this page and its parent: an address as plan --format json shows it, "
+    "<team>/<kind>/<report file name without .yaml>; repeat for several. Prune is off.",
+)
+changed_since_option = click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only the reports whose files differ from the git REF (commits since it and "
+    "uncommitted edits), with their parent pages. Prune is off.",
 )
 colour_option = click.option(
     "--color/--no-color",
-    "colour",
+    "color",
     default=None,
-    help="Colour the output (default: on a terminal, unless NO_COLOR is set).",
+    help="Colour the output (default: on a terminal or with FORCE_COLOR, not with NO_COLOR).",
 )
 
 
 @cli.command()
 @directory_option
 @team_option
+@target_option
+@changed_since_option
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan (JSON)."
 )
 @click.option(
     "--format",
-    "output_format",
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
     show_default=True,
@@ -179,11 +231,13 @@ colour_option = click.option(
 def plan(
     ctx: click.Context,
     directory: Path | None,
-    team: str | None,
+    team: tuple[str, ...],
+    target: tuple[str, ...],
+    changed_since: str | None,
     out: Path | None,
-    output_format: str,
+    format: str,  # the option's name, so that CONFSYNC_PLAN_FORMAT sets it
     detailed_exitcode: bool,
-    colour: bool | None,
+    color: bool | None,
 ) -> int:
     """Show what apply would change in Confluence, without changing anything.
 
@@ -199,7 +253,12 @@ def plan(
     from confsync.plan.output import render_json, render_markdown, render_text
     from confsync.workflow import open_backend, prepare, run_plan
 
-    workspace = prepare(_directory(ctx, directory), team=team)
+    workspace = prepare(
+        _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
+    )
+    _warn(workspace.repo.warnings)
+    if workspace.notice:
+        click.echo(workspace.notice, err=True)
 
     async def make() -> Any:
         async with open_backend(workspace) as confluence:
@@ -208,14 +267,18 @@ def plan(
     result = asyncio.run(make())
     if out is not None:
         out.write_text(render_json(result))
-    if output_format == "json":
+    if format == "json":
         click.echo(render_json(result), nl=False)
-    elif output_format == "markdown":
+    elif format == "markdown":
         click.echo(render_markdown(result), nl=False)
     else:
-        click.echo(render_text(result, style=_style_for(colour)), nl=False)
-    if out is not None and output_format != "json":
-        click.echo(f"Saved the plan to {out}; apply it with: confsync apply {out}")
+        click.echo(render_text(result, style=_style_for(ctx, color)), nl=False)
+    if out is not None and format != "json":
+        # markdown is piped into a comment (plan.md): the note goes to stderr there.
+        click.echo(
+            f"Saved the plan to {out}; apply it with: confsync apply {out}",
+            err=format == "markdown",
+        )
     if result.blocking:
         return EXIT_ERROR
     if detailed_exitcode and result.has_changes:
@@ -226,23 +289,50 @@ def plan(
 @cli.command()
 @directory_option
 @team_option
+@target_option
+@changed_since_option
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another apply's lock on a space (0: fail at once, naming it).",
+)
+@click.option(
+    "--lock-ttl",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long this apply's lock outlives it if it is killed (renewed while it works).",
+)
 @colour_option
 @click.pass_context
 def apply(
     ctx: click.Context,
     directory: Path | None,
-    team: str | None,
+    team: tuple[str, ...],
+    target: tuple[str, ...],
+    changed_since: str | None,
     plan_file: Path | None,
     auto_approve: bool,
-    colour: bool | None,
+    lock_timeout: float,
+    lock_ttl: float,
+    color: bool | None,
 ) -> int:
     """Make the changes a plan shows.
 
     With PLAN_FILE (from plan --out), apply exactly that plan, refusing one made from another
-    config, commit or confsync version. Without it, plan, show the plan, and ask before
+    config or confsync version, from other reports, or whose pages changed in Confluence since
+    (checked in bulk before the first write). Without it, plan, show the plan, and ask before
     applying (unless --auto-approve). A second run has nothing to do.
+
+    While it works, apply holds a lock on each space it writes (a space property in
+    Confluence): a second apply fails at once naming the holder, or waits --lock-timeout
+    seconds. The lock of a killed apply expires after --lock-ttl; force-unlock removes it.
     """
     import asyncio
     import json
@@ -250,9 +340,22 @@ def apply(
     from confsync.apply import Outcome
     from confsync.plan.model import Plan
     from confsync.plan.output import render_text
-    from confsync.workflow import check_plan_origin, open_backend, prepare, run_apply, run_plan
+    from confsync.workflow import (
+        check_plan_origin,
+        check_still_current,
+        lock_spaces,
+        open_backend,
+        prepare,
+        run_apply,
+        run_plan,
+    )
 
-    workspace = prepare(_directory(ctx, directory), team=team)
+    workspace = prepare(
+        _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
+    )
+    _warn(workspace.repo.warnings)
+    if workspace.notice and plan_file is None:
+        click.echo(workspace.notice, err=True)
     saved: Plan | None = None
     if plan_file is not None:
         try:
@@ -261,10 +364,15 @@ def apply(
             raise ConfsyncError(f"cannot read the plan file {plan_file}: {exc}") from exc
         # Refuse a stale plan before showing it: its changes will not be made.
         check_plan_origin(workspace, saved)
-    style = _style_for(colour)
+    style = _style_for(ctx, color)
 
     async def run() -> Any:
-        async with open_backend(workspace) as confluence:
+        async with (
+            open_backend(workspace) as confluence,
+            lock_spaces(workspace, confluence, saved, timeout=lock_timeout, ttl=lock_ttl),
+        ):
+            if saved is not None:
+                await check_still_current(saved, confluence)
             chosen = saved or await run_plan(workspace, confluence)
             click.echo(render_text(chosen, style=style), nl=False)
             if chosen.blocking:
@@ -324,6 +432,32 @@ def apply(
 
 @cli.command()
 @directory_option
+@click.option(
+    "--format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='json: one line, {"include": [{"team": ID, "space": KEY, ...}, ...]}, a GitHub '
+    "Actions matrix as it is.",
+)
+@click.pass_context
+def teams(ctx: click.Context, directory: Path | None, format: str) -> None:
+    """List the teams of confsync.yaml: id, name, space, reports folder, report count.
+
+    Offline, after validating the repo. With --format json, a CI matrix of one job per
+    team: in GitHub Actions, strategy.matrix: ${{ fromJSON(needs.teams.outputs.matrix) }},
+    then confsync plan --team ${{ matrix.team }}.
+    """
+    from confsync.teams import render_teams_json, render_teams_text
+    from confsync.workflow import list_teams
+
+    found = list_teams(_directory(ctx, directory))
+    render = render_teams_json if format == "json" else render_teams_text
+    click.echo(render(found), nl=False)
+
+
+@cli.command()
+@directory_option
 @click.pass_context
 def check(ctx: click.Context, directory: Path | None) -> None:
     """Sign in to Confluence and check that every team's space is visible.
@@ -346,6 +480,32 @@ def check(ctx: click.Context, directory: Path | None) -> None:
     click.echo(f"Signed in as {found.user.display_name}{f' ({who})' if who else ''}.")
     for space in found.spaces:
         click.echo(f"Space {space.key}: {space.name} (id {space.id})")
+
+
+@cli.command("force-unlock")
+@directory_option
+@click.argument("space")
+@click.argument("lock_id")
+@click.pass_context
+def force_unlock(ctx: click.Context, directory: Path | None, space: str, lock_id: str) -> None:
+    """Remove the apply lock of SPACE, if its id is LOCK_ID.
+
+    For a lock whose apply is gone and which you cannot wait for to expire (a minute). The
+    error of a refused apply names the space and the lock id. Make sure no apply is running.
+    """
+    import asyncio
+
+    from confsync.lock import force_unlock as unlock
+    from confsync.workflow import open_backend, prepare
+
+    workspace = prepare(_directory(ctx, directory))
+
+    async def run() -> Any:
+        async with open_backend(workspace) as confluence:
+            return await unlock(confluence, space, lock_id)
+
+    lease = asyncio.run(run())
+    click.echo(f"Removed the lock {lock_id} of space {space} (held by {lease.owner}).")
 
 
 @cli.command()
@@ -383,6 +543,73 @@ def login(ctx: click.Context, directory: Path | None, redirect_uri: str) -> None
 
     asyncio.run(run())
     click.echo("Signed in; the tokens are in the token store.")
+
+
+@cli.command()
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab"]),
+    help="Write a CI pipeline: .github/workflows/confsync.yml or .gitlab-ci.yml.",
+)
+@click.option(
+    "--repo-url",
+    metavar="URL",
+    help="The git repo CI installs confsync from (default: where this one was installed from).",
+)
+@click.option("--force", is_flag=True, help="Overwrite a file that is already there.")
+@click.argument(
+    "target", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.pass_context
+def init(
+    ctx: click.Context, ci: str | None, repo_url: str | None, force: bool, target: Path | None
+) -> None:
+    """Set up the repo in DIR (default: -C or the current folder) for confsync.
+
+    \b
+    --ci github  a GitHub Actions workflow: plan comment on pull requests, apply on
+                 pushes to main, a scheduled drift check
+    --ci gitlab  the same as .gitlab-ci.yml
+    The secrets it lists are the ${VARIABLES} that DIR/confsync.yaml refers to.
+    """
+    if ci is None:
+        raise click.UsageError("say what to set up: --ci github or --ci gitlab")
+    from confsync.ci.scaffold import write_pipeline
+
+    written = write_pipeline(ci, _directory(ctx, target), repo_url=repo_url, force=force)
+    for line in written.summary():
+        click.echo(line)
+
+
+@cli.command("ci-comment")
+@click.option("--provider", type=click.Choice(["github", "gitlab"]), required=True)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("plan.md"),
+    show_default=True,
+    help="The plan to post (plan --format markdown).",
+)
+@click.option(
+    "--token-env",
+    metavar="NAME",
+    default=None,
+    help="Variable holding the token (default: GITHUB_TOKEN, CONFSYNC_GITLAB_TOKEN).",
+)
+def ci_comment(provider: str, file: Path, token_env: str | None) -> None:
+    """Post the plan on the pull or merge request of this CI job, as ONE comment.
+
+    The pipelines of init --ci run it. The first run creates the comment; later runs find it
+    by its hidden marker <!-- confsync-plan --> and update it in place. Reads the CI job's
+    variables (GitHub: GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_EVENT_PATH; GitLab:
+    CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID) and the token; never prints it.
+    """
+    from confsync.ci.comment import post_plan
+
+    posted = post_plan(provider, file, token_name=token_env)
+    where = f": {posted.url}" if posted.url else f" ({posted.comment_id})"
+    click.echo(f"Plan comment {posted.action}{where}")
 
 
 def _bug_report(exc: BaseException) -> str:

@@ -60,6 +60,8 @@ class Repo:
     root: Path
     config: Config
     reports: tuple[LoadedReport, ...]
+    warnings: tuple[Problem, ...] = ()
+    """What is allowed but probably not meant (a team without reports), for the CLI to show."""
 
 
 @cache
@@ -108,20 +110,44 @@ def load_repo(root: Path) -> Repo:
     problems = _template_problems(config, document, config_display)
     problems += _path_problems(root, config, document, config_display)
     reports: list[LoadedReport] = []
-    for team in config.teams:
+    warnings: list[Problem] = []
+    for index, team in enumerate(config.teams):
         try:
             folder = inside(root, Path(team.reports), kind="folder")
-        except Refused:
-            continue  # _path_problems said why
+        except Refused as exc:
+            if exc.why is Why.MISSING:  # git keeps no empty folder: a fresh clone has none
+                warnings.append(_no_reports(team, index, document, config_display, "missing"))
+            continue  # else _path_problems said why
+        found = 0
         for path in _report_files(folder, real_config):
+            found += 1
             loaded = _load_report(root, config, team, path, problems)
             if loaded is not None:
                 reports.append(loaded)
+        if not found:
+            warnings.append(_no_reports(team, index, document, config_display, "empty"))
     if not problems:
         problems.extend(_collisions(config, reports, document, config_display))
     if problems:
         raise InputError(problems)
-    return Repo(root=root, config=config, reports=tuple(reports))
+    return Repo(root=root, config=config, reports=tuple(reports), warnings=tuple(warnings))
+
+
+def _no_reports(team: Team, index: int, document: Document, display: str, state: str) -> Problem:
+    line, column = document.positions.of_value(("teams", index, "reports"))
+    # A typo and a fresh clone (git keeps no empty folder) look alike: say what follows.
+    then = (
+        "with prune: true, plan deletes every page confsync made for it"
+        if team.prune
+        else "its pages in Confluence are kept (listed as orphans)"
+    )
+    return Problem(
+        display,
+        line,
+        column,
+        f"teams[{index}].reports",
+        f"folder {team.reports!r} is {state}: team {team.id!r} has no reports; {then}",
+    )
 
 
 def _report_files(folder: Path, config: Path) -> Iterator[Path]:
@@ -160,7 +186,8 @@ def _path_problems(root: Path, config: Config, document: Document, display: str)
         try:
             inside(root, Path(team.reports), kind="folder")
         except Refused as exc:
-            refused(("teams", index, "reports"), team.reports, exc)
+            if exc.why is not Why.MISSING:  # a missing one is only a warning (load_repo)
+                refused(("teams", index, "reports"), team.reports, exc)
         if team.templates is None:
             continue
         loc: Loc = ("teams", index, "templates")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -19,14 +19,18 @@ from confsync.confluence import make_backend
 from confsync.confluence.api import Confluence
 from confsync.confluence.base import MAX_BODY_BYTES
 from confsync.desired import desired_pages, digest_of, read_attachment
-from confsync.errors import ConfsyncError, InputError, Problem, StalePlanError
+from confsync.errors import ConfsyncError, InputError, PlanError, Problem, StalePlanError
 from confsync.loading import LoadedReport, Repo, load_repo
-from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin
+from confsync.lock import LOCK_TTL, SpaceLocks
+from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin, Selection
 from confsync.plan.planner import make_plan
+from confsync.plan.recheck import moved_on
 from confsync.render.charts import health_check_chart
 from confsync.render.pages import RenderError
 from confsync.render.pdf import print_template_source, render_pdf
 from confsync.reports import HealthCheck
+from confsync.selection import changed_files, check_teams, notice, select
+from confsync.teams import TeamInfo, team_infos
 from confsync.types import CurrentUser, DesiredPage, Space
 
 __all__ = [
@@ -34,6 +38,9 @@ __all__ = [
     "Workspace",
     "check_connection",
     "check_plan_origin",
+    "check_still_current",
+    "list_teams",
+    "lock_spaces",
     "open_backend",
     "prepare",
     "run_apply",
@@ -48,7 +55,9 @@ class Workspace:
     repo: Repo
     desired: tuple[DesiredPage, ...]
     origin: PlanOrigin
-    team: str | None
+    selection: Selection
+    notice: str | None = None
+    """For the user: what a partial selection covers, and that prune is off."""
 
     def by_address(self) -> dict[str, DesiredPage]:
         return {str(d.address): d for d in self.desired}
@@ -67,12 +76,23 @@ def _git_commit(root: Path) -> str | None:
     return found.stdout.strip() or None if found.returncode == 0 else None
 
 
-def prepare(root: Path, *, team: str | None = None) -> Workspace:
-    """Load and render the repo at ``root``; raises InputError / ConfsyncError when it cannot."""
+def prepare(
+    root: Path,
+    *,
+    teams: Sequence[str] = (),
+    targets: Sequence[str] = (),
+    changed_since: str | None = None,
+) -> Workspace:
+    """Load and render the repo at ``root`` and select the pages to plan (all, when no team,
+    target or ref is given; see ``selection.py``); raises InputError / ConfsyncError when it
+    cannot."""
     repo = load_repo(root)
-    if team is not None and team not in {t.id for t in repo.config.teams}:
-        known = ", ".join(t.id for t in repo.config.teams)
-        raise ConfsyncError(f"no team {team!r} in confsync.yaml; teams: {known}")
+    selection = Selection.of(teams, targets, changed_since)
+    check_teams(repo, selection)
+    changed = None
+    if changed_since is not None:
+        commit, changed = changed_files(root, changed_since)
+        selection = replace(selection, changed_since_commit=commit)
     try:
         desired = desired_pages(repo, print_template_source=print_template_source())
     except RenderError as exc:
@@ -80,14 +100,15 @@ def prepare(root: Path, *, team: str | None = None) -> Workspace:
     oversized = _oversized(repo, desired)
     if oversized:
         raise InputError(oversized)
-    if team is not None:
-        desired = [d for d in desired if d.address.team == team]
+    chosen = select(repo, desired, selection, changed)
     origin = PlanOrigin(
         confsync_version=__version__,
         config_digest=digest_of(repo.config.model_dump(mode="json")),
         commit=_git_commit(root),
+        selection=None if selection.everything else selection,
     )
-    return Workspace(repo, tuple(desired), origin, team)
+    note = notice(selection, chosen, total=len(repo.reports))
+    return Workspace(repo, tuple(chosen), origin, selection, note)
 
 
 def _oversized(repo: Repo, desired: Sequence[DesiredPage]) -> list[Problem]:
@@ -128,17 +149,25 @@ def open_backend(
 
 
 async def run_plan(workspace: Workspace, confluence: Confluence) -> Plan:
-    teams = {t.id: t for t in workspace.repo.config.teams}
-    if workspace.team is not None:
-        teams = {
-            k: (v if k == workspace.team else v.model_copy(update={"prune": False}))
-            for k, v in teams.items()
-        }
-    return await make_plan(confluence, workspace.desired, teams, workspace.origin)
+    selection = workspace.selection
+    # Prune only what the plan speaks for: the teams it covers whole.
+    teams = {
+        t.id: t if selection.prunes(t.id) else t.model_copy(update={"prune": False})
+        for t in workspace.repo.config.teams
+    }
+
+    def scope(address: str) -> bool:
+        return selection.prunes(address.split("/", 1)[0])
+
+    return await make_plan(confluence, workspace.desired, teams, workspace.origin, scope=scope)
 
 
 def check_plan_origin(workspace: Workspace, plan: Plan) -> None:
-    """Refuse a saved plan made from another config, commit, confsync version or report."""
+    """Refuse a saved plan whose config, confsync version or desired pages are not today's.
+
+    The commit is recorded, not required: a plan reviewed in a pull request stays valid after
+    the merge commit, as long as nothing it depends on changed.
+    """
     mine, theirs = workspace.origin, plan.origin
     if theirs.confsync_version != mine.confsync_version:
         raise StalePlanError(
@@ -147,20 +176,62 @@ def check_plan_origin(workspace: Workspace, plan: Plan) -> None:
         )
     if theirs.config_digest != mine.config_digest:
         raise StalePlanError("confsync.yaml changed since the plan was made: run plan again")
-    if theirs.commit != mine.commit:
-        raise StalePlanError(
-            f"the plan was made at commit {theirs.commit or '(none)'}, the repo is at "
-            f"{mine.commit or '(none)'}: run plan again"
+    if mine.selection != theirs.selection:
+        made, asked = theirs.selection or Selection(), mine.selection or Selection()
+        raise PlanError(
+            f"the plan was made with {made.flags()}, this apply has {asked.flags()}: apply "
+            "it with the options it was made with (--changed-since naming the same commit), "
+            "or plan again"
         )
     desired = workspace.by_address()
+    planned = {change.address for change in plan.changes}
     for change in plan.changes:
-        if change.action in (Action.DELETE, Action.NOOP) or change.after is None:
+        if change.action in (Action.DELETE, Action.ORPHAN) or change.after is None:
             continue
         now = desired.get(change.address)
         if now is None or now.digest != change.after.digest:
             raise StalePlanError(
                 f"{change.source or change.address} changed since the plan was made: run plan again"
             )
+    unplanned = [
+        str(d.address) if d.address.is_parent else d.source
+        for d in workspace.desired
+        if str(d.address) not in planned
+    ]
+    if unplanned:
+        raise StalePlanError(
+            f"{', '.join(sorted(set(unplanned))[:5])} {'is' if len(unplanned) == 1 else 'are'} "
+            "not in the plan (added since it was made): run plan again"
+        )
+
+
+def lock_spaces(
+    workspace: Workspace,
+    confluence: Confluence,
+    plan: Plan | None,
+    *,
+    timeout: float,
+    ttl: float = LOCK_TTL,
+) -> SpaceLocks:
+    """The leases an apply holds while it writes: every space it may write, taken before it
+    plans (so what it plans is what it writes) or, for a saved plan, the plan's spaces."""
+    if plan is not None:
+        keys = {c.space for c in plan.changes if c.changes_anything}
+    else:
+        keys = {d.space_key for d in workspace.desired}
+        keys |= {t.space for t in workspace.repo.config.teams if t.prune}
+    return SpaceLocks(confluence, sorted(keys), timeout=timeout, ttl=ttl)
+
+
+async def check_still_current(plan: Plan, confluence: Confluence) -> None:
+    """Refuse a saved plan, before its first write, when Confluence moved on since."""
+    problems = await moved_on(plan, confluence)
+    if problems:
+        shown = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
+        raise StalePlanError(
+            f"Confluence changed since the plan was made ({shown}); nothing was applied. "
+            "Was this plan applied already? Run plan again."
+        )
 
 
 async def run_apply(
@@ -202,3 +273,8 @@ async def check_connection(workspace: Workspace, confluence: Confluence) -> Conn
     keys = sorted({t.space for t in workspace.repo.config.teams})
     spaces = [await confluence.space(key) for key in keys]
     return Connection(user, tuple(spaces))
+
+
+def list_teams(root: Path) -> tuple[TeamInfo, ...]:
+    """The teams of the repo at ``root``, offline (the repo is validated, nothing rendered)."""
+    return team_infos(load_repo(root))

@@ -175,3 +175,27 @@ def test_schema_defaults_to_a_schemas_folder(
     code, _, _ = invoke(["schema"])
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == sorted(json_schemas())
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_option_names_its_environment_variable(path: tuple[str, ...]) -> None:
+    ctx = click.Context(cli)
+    command: click.Command | None = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.get_command(ctx, name)
+    assert command is not None
+    _, out, _ = invoke([*path, "--help"])
+    prefix = "_".join(("CONFSYNC", *path)).upper().replace("-", "_")
+    flat = " ".join(out.split())  # the help wraps long variable names
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name:
+            named = param.envvar or f"{prefix}_{param.name.upper()}"
+            assert f"env var: {named}" in flat, param.name
+
+
+def test_the_version_never_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFSYNC_VERSION", "0.1.0")  # CI's version to install, say
+    code, out, _ = invoke(["schema", "--help"])
+    assert code == 0
+    assert out.startswith("Usage: confsync schema")

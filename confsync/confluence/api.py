@@ -26,9 +26,9 @@ Conventions shared by every method:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
-from confsync.types import Attachment, CurrentUser, ManagedMark, Page, Space
+from confsync.types import Attachment, ContentProperty, CurrentUser, ManagedMark, Page, Space
 
 __all__ = ["MARK_KEY", "Confluence"]
 
@@ -69,6 +69,15 @@ class Confluence(Protocol):
 
     async def page(self, page_id: str, *, body: bool = True) -> Page:
         """One page, with its storage-format body unless ``body=False``."""
+        ...
+
+    async def page_version(self, page_id: str, number: int) -> Page:
+        """The page as it was at version ``number`` (title, body, that version's message);
+        ``NotFoundError`` when there is no such version."""
+        ...
+
+    async def trashed_pages(self, space: Space) -> list[Page]:
+        """Pages of the space in the trash: deleted in Confluence, not yet purged."""
         ...
 
     async def create_page(
@@ -125,6 +134,27 @@ class Confluence(Protocol):
         ``new_page=True``: the caller has just created the page, so it has no mark yet and
         the backend does not read it first (one request less per new page).
         """
+        ...
+
+    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
+        """The space property ``key``, or None when the space has none."""
+        ...
+
+    async def create_space_property(
+        self, space: Space, key: str, value: dict[str, Any]
+    ) -> ContentProperty | None:
+        """Create the property atomically; None when it already exists (someone else's)."""
+        ...
+
+    async def update_space_property(
+        self, space: Space, current: ContentProperty, value: dict[str, Any]
+    ) -> ContentProperty:
+        """Replace the value of a property last seen as ``current`` (version-checked:
+        ``StaleVersionError`` when it changed since)."""
+        ...
+
+    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
+        """Delete the property; one already gone counts as deleted."""
         ...
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:

@@ -18,7 +18,7 @@ from confsync.confluence import v1
 from confsync.confluence.api import MARK_KEY
 from confsync.confluence.base import BackendBase, check_page
 from confsync.confluence.errormap import Call
-from confsync.errors import NotFoundError
+from confsync.errors import BadRequestError, ConflictError, NotFoundError
 from confsync.types import (
     Attachment,
     ContentProperty,
@@ -36,6 +36,9 @@ LIMIT = 250  # the v2 maximum for every listing confsync uses
 
 _READ_PAGE = "read:page:confluence"
 _WRITE_PAGE = "write:page:confluence"
+# The v2 spec asks the space scopes for space properties (not the space.property ones of v1).
+_READ_SPACE_PROPS = "read:space:confluence"
+_WRITE_SPACE_PROPS = "write:space:confluence"
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
@@ -136,6 +139,19 @@ class CloudBackend(BackendBase):
             f"{V2}/pages/{page_id}", call=Call(f"read page {page_id}", _READ_PAGE), params=params
         )
         return _page(data)
+
+    async def page_version(self, page_id: str, number: int) -> Page:
+        data = await self.http.get_json(
+            f"{V2}/pages/{page_id}",
+            call=Call(f"read version {number} of page {page_id}", _READ_PAGE),
+            params={"version": number, "body-format": "storage"},
+        )
+        return _page(data)
+
+    async def trashed_pages(self, space: Space) -> list[Page]:
+        return await self._pages(
+            {"space-id": space.id, "status": "trashed"}, f"list the trash of space {space.key}"
+        )
 
     async def _post_page(
         self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
@@ -247,6 +263,68 @@ class CloudBackend(BackendBase):
                 "value": value,
                 "version": {"number": existing.version + 1, "message": "confsync"},
             },
+        )
+
+    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
+        items = await self.http.collect(
+            f"{V2}/spaces/{space.id}/properties",
+            call=Call(f"read the {key} property of space {space.key}", _READ_SPACE_PROPS),
+            params={"key": key},
+        )
+        return next((_property(item) for item in items if item.get("key") == key), None)
+
+    async def create_space_property(
+        self, space: Space, key: str, value: dict[str, Any]
+    ) -> ContentProperty | None:
+        async def lookup() -> ContentProperty | None:
+            found = await self.space_property(space, key)
+            return found if found is not None and found.value == value else None
+
+        try:
+            return await self.http.write(
+                "POST",
+                f"{V2}/spaces/{space.id}/properties",
+                call=Call(f"create the {key} property of space {space.key}", _WRITE_SPACE_PROPS),
+                parse=_property,
+                lookup=lookup,
+                json={"key": key, "value": value},
+            )
+        except (BadRequestError, ConflictError):
+            # v2 answers 400 for a key that exists: taken, if it is there now.
+            if await self.space_property(space, key) is not None:
+                return None
+            raise
+
+    async def update_space_property(
+        self, space: Space, current: ContentProperty, value: dict[str, Any]
+    ) -> ContentProperty:
+        async def lookup() -> ContentProperty | None:
+            found = await self.space_property(space, current.key)
+            return found if found is not None and found.value == value else None
+
+        return await self.http.write(
+            "PUT",
+            f"{V2}/spaces/{space.id}/properties/{current.id}",
+            call=Call(
+                f"update the {current.key} property of space {space.key}", _WRITE_SPACE_PROPS
+            ),
+            parse=_property,
+            lookup=lookup,
+            json={
+                "key": current.key,
+                "value": value,
+                "version": {"number": current.version + 1, "message": "confsync"},
+            },
+        )
+
+    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
+        await self.http.request(
+            "DELETE",
+            f"{V2}/spaces/{space.id}/properties/{current.id}",
+            call=Call(
+                f"delete the {current.key} property of space {space.key}", _WRITE_SPACE_PROPS
+            ),
+            accept=frozenset({404}),
         )
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:

@@ -12,6 +12,7 @@ from confsync.confluence import v1
 from confsync.confluence.api import MARK_KEY
 from confsync.confluence.base import BackendBase, check_page
 from confsync.confluence.errormap import Call
+from confsync.errors import BadRequestError, ConflictError
 from confsync.types import Attachment, ContentProperty, CurrentUser, Page, Space
 
 __all__ = ["DataCenterBackend"]
@@ -109,6 +110,22 @@ class DataCenterBackend(BackendBase):
             f"{API}/content/{page_id}", call=Call(f"read page {page_id}"), params={"expand": expand}
         )
         return v1.page(data)
+
+    async def page_version(self, page_id: str, number: int) -> Page:
+        data = await self.http.get_json(
+            f"{API}/content/{page_id}",
+            call=Call(f"read version {number} of page {page_id}"),
+            params={
+                "version": number,
+                "status": "historical",
+                "expand": v1.CONTENT_EXPAND + ",body.storage",
+            },
+        )
+        return v1.page(data)
+
+    async def trashed_pages(self, space: Space) -> list[Page]:
+        params = {"spaceKey": space.key, "status": "trashed"}
+        return await self._content(params, f"list the trash of space {space.key}", space)
 
     async def _post_page(
         self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
@@ -220,6 +237,65 @@ class DataCenterBackend(BackendBase):
                 "value": value,
                 "version": {"number": existing.version + 1, "minorEdit": True},
             },
+        )
+
+    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
+        call = Call(f"read the {key} property of space {space.key}")
+        response = await self.http.request(
+            "GET", f"{API}/space/{space.key}/property/{key}", call=call, accept=frozenset({404})
+        )
+        if response.status_code == 404:
+            return None
+        return _property(self.http.json(response, call))
+
+    async def create_space_property(
+        self, space: Space, key: str, value: dict[str, Any]
+    ) -> ContentProperty | None:
+        async def lookup() -> ContentProperty | None:
+            found = await self.space_property(space, key)
+            return found if found is not None and found.value == value else None
+
+        try:
+            return await self.http.write(
+                "POST",
+                f"{API}/space/{space.key}/property",
+                call=Call(f"create the {key} property of space {space.key}"),
+                parse=_property,
+                lookup=lookup,
+                json={"key": key, "value": value},
+            )
+        except (BadRequestError, ConflictError):
+            # 409 (or 400 on some versions) for a key that exists: taken, if it is there now.
+            if await self.space_property(space, key) is not None:
+                return None
+            raise
+
+    async def update_space_property(
+        self, space: Space, current: ContentProperty, value: dict[str, Any]
+    ) -> ContentProperty:
+        async def lookup() -> ContentProperty | None:
+            found = await self.space_property(space, current.key)
+            return found if found is not None and found.value == value else None
+
+        return await self.http.write(
+            "PUT",
+            f"{API}/space/{space.key}/property/{current.key}",
+            call=Call(f"update the {current.key} property of space {space.key}"),
+            parse=_property,
+            lookup=lookup,
+            json={
+                "key": current.key,
+                "value": value,
+                "version": {"number": current.version + 1, "minorEdit": True},
+            },
+        )
+
+    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
+        await self.http.request(
+            "DELETE",
+            f"{API}/space/{space.key}/property/{current.key}",
+            call=Call(f"delete the {current.key} property of space {space.key}"),
+            accept=frozenset({404}),
         )
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:

@@ -42,10 +42,12 @@ CLOUD_SCOPES = (
     "write:attachment:confluence",
     "read:content-details:confluence",
     "read:hierarchical-content:confluence",
+    "write:space:confluence",
     "offline_access",
 )
 """Granular scopes confsync needs (see docs/confluence-api.md "OAuth scopes"); add
-``delete:page:confluence`` to let it delete pages (prune)."""
+``delete:page:confluence`` to let it delete pages (prune). ``write:space:confluence`` is for
+the apply lock, a space property."""
 
 DC_SCOPES = ("WRITE",)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from confsync.plan.observation import (
 )
 from confsync.types import Attachment, DesiredPage, Page, PageAddress, ParentRef
 
-__all__ = ["body_text", "diff"]
+__all__ = ["body_text", "diff", "everything"]
 
 _BLOCK_END = re.compile(
     r"<br\s*/?>|</(p|h[1-6]|li|tr|th|td|ac:task|ac:task-status|ac:parameter)>", re.I
@@ -52,10 +52,8 @@ def body_text(storage: str) -> list[str]:
     return [line.strip() for line in html.unescape(text).splitlines() if line.strip()]
 
 
-def _unified(before: str, after: str) -> str:
-    lines = difflib.unified_diff(
-        body_text(before), body_text(after), "current", "desired", n=2, lineterm=""
-    )
+def _unified(before: str, after: str, names: tuple[str, str] = ("current", "desired")) -> str:
+    lines = difflib.unified_diff(body_text(before), body_text(after), *names, n=2, lineterm="")
     return "\n".join(lines)
 
 
@@ -75,11 +73,17 @@ def _fields(before: PageState, after: PageState) -> dict[str, Any]:
     return changed
 
 
+def everything(address: str) -> bool:
+    """The default scope: a plan of the whole repo speaks for every managed page."""
+    return True
+
+
 @dataclass
 class _Differ:
     desired: Sequence[DesiredPage]
     observation: Observation
     teams: Mapping[str, Team]
+    scope: Callable[[str], bool] = everything
 
     def __post_init__(self) -> None:
         self.by_address = {str(d.address): d for d in self.desired}
@@ -268,10 +272,16 @@ class _Differ:
                     reason=f"{reason}; on_drift is fail: keep the edit in the report file, "
                     "or set on_drift: overwrite or skip",
                     blocking=True,
+                    body_diff=self.hand_edit(page),
                     **common,
                 )
             if team.on_drift == "skip":
-                return Change(action=Action.DRIFT, reason=f"{reason}; skipped", **common)
+                return Change(
+                    action=Action.DRIFT,
+                    reason=f"{reason}; skipped",
+                    body_diff=self.hand_edit(page),
+                    **common,
+                )
             return self.update(d, page, before, after, f"{reason}; overwriting", common)
         stale = self.stale_files(d, page.id) if before.digest == d.digest else []
         if stale:
@@ -298,6 +308,19 @@ class _Differ:
             )
         return self.update(d, page, before, after, "report changed", common)
 
+    def hand_edit(self, page: Page) -> str:
+        """What was changed by hand: the text of the version confsync last wrote against
+        the current one (empty until the details are read)."""
+        written = self.observation.written.get(page.id)
+        current = self.observation.bodies.get(page.id)
+        if written is None or current is None:
+            return ""
+        names = (
+            f"version {written.version.number} (written by confsync)",
+            f"version {page.version.number} (edited by hand)",
+        )
+        return _unified(written.body or "", current, names)
+
     def update(
         self,
         d: DesiredPage,
@@ -317,6 +340,18 @@ class _Differ:
             **common,
         )
 
+    def create_reason(self, d: DesiredPage, view: SpaceView) -> str:
+        trashed = self.observation.trashed.get(view.space.key, ())
+        for page in trashed:
+            if page.title.casefold() == d.title.casefold() and written_by_confsync(
+                page.version.message
+            ):
+                return (
+                    "deleted by hand in Confluence (it is in the space's trash); publishing "
+                    "it again: remove the report file to keep the page deleted"
+                )
+        return "new parent page" if d.address.is_parent else "new report"
+
     def new_page(
         self, d: DesiredPage, view: SpaceView, team: Team, common: dict[str, Any]
     ) -> Change:
@@ -333,7 +368,7 @@ class _Differ:
                 )
             return Change(
                 action=Action.CREATE,
-                reason="new parent page" if d.address.is_parent else "new report",
+                reason=self.create_reason(d, view),
                 body_diff=_unified("", d.body),
                 attachments=self.attachment_changes(d, None),
                 **common,
@@ -354,44 +389,40 @@ class _Differ:
         return self.update(d, taken, before, common["after"], "adopting an existing page", common)
 
     def deletions(self) -> list[Change]:
+        """Managed pages whose report is gone: deleted with ``prune: true``, else listed as
+        orphans; never a page edited by hand (drift: the edit would be lost)."""
         changes = []
         for key in sorted(self.observation.spaces):
             view = self.observation.spaces[key]
             for page in view.pages:
                 mark = view.marks.get(page.id)
-                if mark is None or mark.address in self.by_address:
+                if mark is None or mark.address in self.by_address or not self.scope(mark.address):
                     continue
                 team = self.teams.get(_team_of(mark.address))
-                if team is None or not team.prune:
-                    continue
-                before = self.state(page, view)
-                if not (written_by_confsync(page.version.message) or is_unfinished(page)):
-                    changes.append(
-                        Change(
-                            address=mark.address,
-                            action=Action.DRIFT,
-                            space=key,
-                            reason="its report is gone, but it was edited by hand: not deleted",
-                            before=before,
-                            source=mark.source,
-                        )
-                    )
+                if team is None:
                     continue
                 gone = (
                     "no report of its kind is left"
                     if _is_parent(mark.address)
                     else f"report {mark.source} is gone"
                 )
-                changes.append(
-                    Change(
-                        address=mark.address,
-                        action=Action.DELETE,
-                        space=key,
-                        reason=f"{gone} (prune is on)",
-                        before=before,
-                        source=mark.source,
-                    )
-                )
+                common: dict[str, Any] = {
+                    "address": mark.address,
+                    "space": key,
+                    "before": self.state(page, view),
+                    "source": mark.source,
+                }
+                by_hand = not (written_by_confsync(page.version.message) or is_unfinished(page))
+                if not team.prune:
+                    edited = "; it was edited by hand since" if by_hand else ""
+                    reason = f"{gone}{edited}: it would be deleted with prune: true"
+                    changes.append(Change(action=Action.ORPHAN, reason=reason, **common))
+                elif by_hand:
+                    reason = f"{gone}, but it was edited by hand: not deleted"
+                    changes.append(Change(action=Action.DRIFT, reason=reason, **common))
+                else:
+                    reason = f"{gone} (prune is on)"
+                    changes.append(Change(action=Action.DELETE, reason=reason, **common))
         return changes
 
 
@@ -414,12 +445,16 @@ def diff(
     observation: Observation,
     teams: Mapping[str, Team],
     origin: PlanOrigin,
+    *,
+    scope: Callable[[str], bool] = everything,
 ) -> Plan:
     """The plan that moves Confluence from ``observation`` to ``desired``.
 
     ``desired`` lists parents before their children (as ``desired_pages`` returns it).
+    ``scope``: which managed pages without a desired page this plan speaks for (deleted with
+    prune, else listed as orphans); a plan of one team or of a few reports speaks for no other.
     """
-    differ = _Differ(desired, observation, teams)
+    differ = _Differ(desired, observation, teams, scope)
     changes = [differ.change_for(d) for d in desired]
     changes.extend(differ.deletions())
     return Plan(origin=origin, changes=tuple(changes))

@@ -8,6 +8,7 @@ is the one source every view (text, markdown) is rendered from.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,10 +22,12 @@ __all__ = [
     "PageState",
     "Plan",
     "PlanOrigin",
+    "Selection",
 ]
 
-FORMAT_VERSION = "1.0"
-"""Major bumps when a reader of the old format would misread the new one."""
+FORMAT_VERSION = "1.1"
+"""Major bumps when a reader of the old format would misread the new one; minor when only
+something is added (1.1: the ``orphan`` action, ``blocked`` in the summary)."""
 
 
 class Action(enum.StrEnum):
@@ -35,6 +38,8 @@ class Action(enum.StrEnum):
     DELETE = "delete"
     CONFLICT = "conflict"
     DRIFT = "drift"
+    ORPHAN = "orphan"
+    """A managed page whose report is gone, kept because prune is off: shown, never written."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,55 @@ class Change:
             return True
         if self.action is Action.DRIFT:
             return False  # skipped (on_drift: skip) or blocking: either way nothing is written
-        return self.action not in (Action.NOOP, Action.CONFLICT)
+        return self.action not in (Action.NOOP, Action.CONFLICT, Action.ORPHAN)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The pages a plan covers: ``--team``, ``--target``, ``--changed-since``; empty: all.
+
+    The criteria intersect, and a selected report brings its parent page. ``teams`` and
+    ``targets`` (page addresses) are sorted, without repeats (``of`` makes them so).
+    ``changed_since`` is the git ref as given, for display; ``changed_since_commit`` the commit
+    it named when the plan was made. Two selections are equal when their teams, targets and
+    commit are, so a ref that moved is another selection.
+    """
+
+    teams: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    changed_since: str | None = field(default=None, compare=False)
+    changed_since_commit: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        teams: Sequence[str] = (),
+        targets: Sequence[str] = (),
+        changed_since: str | None = None,
+    ) -> Selection:
+        return cls(tuple(sorted(set(teams))), tuple(sorted(set(targets))), changed_since)
+
+    @property
+    def everything(self) -> bool:
+        return not (self.teams or self.targets or self.changed_since is not None)
+
+    @property
+    def partial(self) -> bool:
+        """Only some of a team's reports (``--target``, ``--changed-since``)."""
+        return bool(self.targets) or self.changed_since is not None
+
+    def prunes(self, team: str) -> bool:
+        """Whether ``prune: true`` holds for ``team`` in this plan: only when the plan covers
+        all of the team's reports, or a page whose report is merely unselected is deleted."""
+        return not self.partial and (not self.teams or team in self.teams)
+
+    def flags(self) -> str:
+        """The selection as command-line options, for messages."""
+        words = [f"--team {t}" for t in self.teams] + [f"--target {t}" for t in self.targets]
+        if self.changed_since is not None:
+            commit = f" ({self.changed_since_commit[:12]})" if self.changed_since_commit else ""
+            words.append(f"--changed-since {self.changed_since}{commit}")
+        return " ".join(words) or "no --team, --target or --changed-since"
 
 
 @dataclass(frozen=True)
@@ -97,6 +150,8 @@ class PlanOrigin:
     confsync_version: str
     config_digest: str
     commit: str | None
+    selection: Selection | None = None
+    """None: the whole repo; left out of the JSON then, as in plan files from before."""
 
 
 @dataclass(frozen=True)
@@ -122,12 +177,13 @@ class Plan:
     def summary(self) -> dict[str, int]:
         counts = {action.value: self.count(action) for action in Action}
         counts["upload"] = self.uploads
+        counts["blocked"] = len(self.blocking)
         return counts
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
-            "origin": asdict(self.origin),
+            "origin": _origin_json(self.origin),
             "summary": self.summary(),
             "changes": [_change_json(c) for c in self.changes],
         }
@@ -142,11 +198,31 @@ class Plan:
             )
         try:
             return cls(
-                origin=PlanOrigin(**data["origin"]),
+                origin=_origin_from(data["origin"]),
                 changes=tuple(_change_from(c) for c in data["changes"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"plan file is damaged ({exc}); make the plan again") from exc
+
+
+def _origin_json(origin: PlanOrigin) -> dict[str, Any]:
+    data = asdict(origin)
+    if origin.selection is None:
+        del data["selection"]
+    return data
+
+
+def _origin_from(data: dict[str, Any]) -> PlanOrigin:
+    found = data.get("selection")
+    selection = None
+    if found is not None:
+        selection = Selection(
+            teams=tuple(found["teams"]),
+            targets=tuple(found["targets"]),
+            changed_since=found["changed_since"],
+            changed_since_commit=found["changed_since_commit"],
+        )
+    return PlanOrigin(**{**data, "selection": selection})
 
 
 def _change_json(change: Change) -> dict[str, Any]:

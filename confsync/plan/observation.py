@@ -116,3 +116,9 @@ class Observation:
     """page id → storage body, for pages the plan updates (for the reviewer's body diff)."""
     attachments: Mapping[str, tuple[Attachment, ...]] = field(default_factory=dict)
     """page id → current attachments, for pages the plan updates and that carry files."""
+    written: Mapping[str, Page] = field(default_factory=dict)
+    """page id → the page as confsync last wrote it (an earlier version, with its body), for
+    pages edited by hand since: the reviewer sees what the hand edit changed."""
+    trashed: Mapping[str, tuple[Page, ...]] = field(default_factory=dict)
+    """space key → pages in its trash, for spaces where the plan creates pages: a page
+    deleted by hand is recreated with that reason, not as a new report."""

@@ -2,6 +2,8 @@
 
 The summary line (``Plan: N to create, N to update, N to move, N to delete.`` or
 ``No changes.``) is public API: scripts grep for it. Change it only with a major version.
+``No changes.`` means exactly that: nothing to write and nothing blocking. When something
+blocks, a second stable line follows it: ``Blocked: N drift, N conflicts.``
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from typing import Any
 
 from confsync.plan.model import Plan
 
-__all__ = ["MARKDOWN_LIMIT", "render_json", "render_markdown", "render_text", "summary_line"]
+__all__ = [
+    "MARKDOWN_LIMIT",
+    "blocked_line",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "summary_line",
+]
 
 MARKDOWN_LIMIT = 60_000
 """Pull-request comments hold 65,536 characters on GitHub; leave room for the CI's own text."""
@@ -24,9 +33,10 @@ _MARKERS = {
     "delete": "-",
     "conflict": "!",
     "drift": "!",
+    "orphan": "?",
     "noop": " ",
 }
-_COLOURS = {"+": "green", "~": "yellow", "-": "red", "!": "magenta", " ": "white"}
+_COLOURS = {"+": "green", "~": "yellow", "-": "red", "!": "magenta", "?": "cyan", " ": "white"}
 
 Style = Callable[[str, str], str]
 
@@ -41,13 +51,23 @@ def render_json(plan: Plan) -> str:
 
 def summary_line(data: dict[str, Any]) -> str:
     changes = data["changes"]
-    if not any(_writes(c) for c in changes):
+    if not any(_writes(c) for c in changes) and not any(c["blocking"] for c in changes):
         return "No changes."
     s = data["summary"]
     return (
         f"Plan: {s['create']} to create, {s['update']} to update, "
         f"{s['move']} to move, {s['delete']} to delete."
     )
+
+
+def blocked_line(data: dict[str, Any]) -> str | None:
+    """``Blocked: N drift, N conflicts.`` when changes block apply, else None (stable)."""
+    blocking = [c for c in data["changes"] if c["blocking"]]
+    if not blocking:
+        return None
+    drift = sum(1 for c in blocking if c["action"] == "drift")
+    conflicts = len(blocking) - drift
+    return f"Blocked: {drift} drift, {conflicts} conflict{'' if conflicts == 1 else 's'}."
 
 
 def _writes(change: dict[str, Any]) -> bool:
@@ -93,7 +113,7 @@ def render_text(plan: Plan, *, style: Style | None = None, show_body: bool = Tru
         marker = _MARKERS[change["action"]]
         out.append(paint(f"{marker} {_headline(change)}", _COLOURS[marker]))
         out.extend(f"    {line}" for line in _details(change))
-        if show_body and change["body_diff"] and change["action"] == "update":
+        if show_body and change["body_diff"] and change["action"] in ("update", "drift"):
             for line in change["body_diff"].splitlines()[2:]:
                 colour = "green" if line.startswith("+") else "red" if line[:1] == "-" else "white"
                 out.append(paint(f"      {line}", colour))
@@ -105,6 +125,9 @@ def render_text(plan: Plan, *, style: Style | None = None, show_body: bool = Tru
     if note:
         out.append(paint(note, "magenta"))
     out.append(summary_line(data))
+    blocked = blocked_line(data)
+    if blocked:
+        out.append(blocked)
     uploads = data["summary"]["upload"]
     if uploads:
         out.append(f"{uploads} attachment{'s' if uploads != 1 else ''} to upload.")
@@ -119,11 +142,12 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         "### confsync plan",
         "",
         f"**{summary_line(data)}**",
+        *(["", f"**{blocked}**"] if (blocked := blocked_line(data)) else []),
         "",
-        "| create | update | move | delete | upload | conflict | drift | unchanged |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| create | update | move | delete | upload | conflict | drift | orphan | unchanged |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {s['create']} | {s['update']} | {s['move']} | {s['delete']} | {s['upload']} "
-        f"| {s['conflict']} | {s['drift']} | {s['noop']} |",
+        f"| {s['conflict']} | {s['drift']} | {s.get('orphan', 0)} | {s['noop']} |",
         "",
     ]
     note = _blocking_note(data)
@@ -145,7 +169,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
             block += ["", "```diff", change["body_diff"].replace("```", "` ` `"), "```"]
         block += ["", "</details>", ""]
         sections.append("\n".join(block))
-    text = "\n".join(head)
+    text = "\n".join(head) + "\n"
     for index, section in enumerate(sections):
         rest = len(sections) - index
         if len(text) + len(section) > limit - 200:

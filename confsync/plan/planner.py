@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from confsync.config import Team
 from confsync.confluence.api import Confluence
-from confsync.plan.diff import diff
-from confsync.plan.model import Plan, PlanOrigin
+from confsync.plan.diff import diff, everything
+from confsync.plan.model import Action, Plan, PlanOrigin
 from confsync.plan.observe import observe, observe_details
 from confsync.types import DesiredPage
 
@@ -19,11 +19,16 @@ async def make_plan(
     desired: Sequence[DesiredPage],
     teams: Mapping[str, Team],
     origin: PlanOrigin,
+    *,
+    scope: Callable[[str], bool] = everything,
 ) -> Plan:
-    pruned = {team.space for team in teams.values() if team.prune}
-    observation = await observe(confluence, desired, pruned=pruned)
-    first = diff(desired, observation, teams, origin)
-    if not first.has_changes:
+    """``scope``: the addresses this plan speaks for when their report is gone (see diff);
+    the spaces of the teams it speaks for are read even when no desired page is left there,
+    so that their pages are deleted (prune) or listed as orphans."""
+    spoken_for = {team.space for team in teams.values() if scope(f"{team.id}/")}
+    observation = await observe(confluence, desired, pruned=spoken_for)
+    first = diff(desired, observation, teams, origin, scope=scope)
+    if not first.has_changes and not first.count(Action.DRIFT):
         return first
     detailed = await observe_details(confluence, first, desired, observation)
-    return diff(desired, detailed, teams, origin)
+    return diff(desired, detailed, teams, origin, scope=scope)

@@ -93,7 +93,8 @@ async def set_page_status(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """Faults off and the log cleared; with ``{"content": true}`` also every page but the
-    space homepages, every file, property and OAuth token (spaces and users stay)."""
+    space homepages, every file, page and space property and OAuth token (spaces and users
+    stay)."""
     sandbox = _sandbox(request)
     try:
         body = await _body(request)

@@ -12,7 +12,10 @@ from confsync.sandbox.auth import scopes
 from confsync.sandbox.model import Attachment, Page, Property, Space, Version
 from confsync.sandbox.pages import PageFilter
 from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor, v2_list
+from confsync.sandbox.space_properties import v2_routes as space_property_routes
 from confsync.sandbox.storage_format import storage_to_html
+from confsync.sandbox.versions import requested_page
+from confsync.sandbox.versions import v2_routes as version_routes
 
 __all__ = ["routes"]
 
@@ -232,7 +235,7 @@ def _links(call: Call, page: Page) -> dict[str, str]:
 @endpoint("v2", READ_PAGE)
 async def get_page(call: Call) -> Response:
     statuses = tuple(call.query_list("status")) or ("current", "archived", "draft")
-    page = _visible_page(call, call.request.path_params["id"], statuses)
+    page = requested_page(call, _id(call.request.path_params["id"]), statuses)
     return JSONResponse(page_json(call, page, call.query("body-format")))
 
 
@@ -395,4 +398,6 @@ def routes() -> list[BaseRoute]:
         Route("/pages/{page_id}/properties/{property_id}", delete_property, methods=["DELETE"]),
         Route("/pages/{id}/attachments", get_attachments, methods=["GET"]),
         Route("/pages/{id}/labels", get_labels, methods=["GET"]),
+        *version_routes(),
+        *space_property_routes(),
     ]

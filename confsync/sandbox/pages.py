@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from confsync.sandbox.defaults import MAX_TITLE_LENGTH
 from confsync.sandbox.model import ErrorKind, Page, SandboxError, Space, User, Version
 from confsync.sandbox.storage_format import check_storage
-from confsync.sandbox.store import Store, visible
+from confsync.sandbox.store import Store, version_row, visible
 
 __all__ = ["PageFilter", "Pages"]
 
@@ -143,6 +143,30 @@ class Pages:
             )
             for r in rows
         ]
+
+    def at_version(self, page: Page, number: int) -> Page:
+        """``page`` as it was at version ``number`` (see ``_as_of``); NOT_FOUND for a version
+        it never had."""
+        with self.store.reading() as conn:
+            row = conn.execute(
+                "SELECT * FROM page_versions WHERE page_id = ? AND number = ?", (page.id, number)
+            ).fetchone()
+        if row is None:
+            raise SandboxError(ErrorKind.NOT_FOUND, f"No version {number} of content {page.id}")
+        return _as_of(page, row)
+
+    def history(
+        self, page: Page, *, newest_first: bool = True, offset: int = 0, limit: int = 25
+    ) -> tuple[list[Page], bool]:
+        """One slice of ``page`` as of each of its versions, and whether more follow."""
+        order = "DESC" if newest_first else "ASC"
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM page_versions WHERE page_id = ? ORDER BY number {order} "
+                "LIMIT ? OFFSET ?",
+                (page.id, limit + 1, offset),
+            ).fetchall()
+        return [_as_of(page, r) for r in rows[:limit]], len(rows) > limit
 
     # writing
 
@@ -275,6 +299,17 @@ class Pages:
         """Archive or restore a page (admin API: v2 archiving is asynchronous on real Cloud)."""
         with self.store.transaction() as conn:
             conn.execute("UPDATE pages SET status = ? WHERE id = ?", (status, page_id))
+
+
+def _as_of(page: Page, row: sqlite3.Row) -> Page:
+    """The page with one version's title, body and version. A past version's status is
+    "historical", as Confluence answers it; the latest keeps the page's own status. Parent,
+    position and space are the page's current ones: the store keeps no history of moves."""
+    number = row["number"]
+    status = "historical" if number < page.version.number else page.status
+    return replace(
+        page, title=row["title"], body=row["body"], status=status, version=version_row(row)
+    )
 
 
 def _where_sql(user: User | None, where: PageFilter) -> tuple[str, list[object]]:

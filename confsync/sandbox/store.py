@@ -23,6 +23,8 @@ __all__ = ["Clock", "Store", "iso", "version_row", "visible"]
 
 Clock = Callable[[], float]
 
+# Run on every open: a database file from an earlier version gains the tables added since
+# (a new column would need an ALTER TABLE here).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
@@ -59,6 +61,11 @@ CREATE TABLE IF NOT EXISTS property_versions (
     property_id INTEGER NOT NULL, number INTEGER NOT NULL, value TEXT NOT NULL,
     message TEXT NOT NULL, created_at TEXT NOT NULL, author_id TEXT NOT NULL,
     minor_edit INTEGER NOT NULL, PRIMARY KEY (property_id, number));
+CREATE TABLE IF NOT EXISTS space_properties (
+    id INTEGER PRIMARY KEY, space_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    created_at TEXT NOT NULL, author_id TEXT NOT NULL,
+    version INTEGER NOT NULL, version_message TEXT NOT NULL, version_at TEXT NOT NULL,
+    version_author TEXT NOT NULL, minor_edit INTEGER NOT NULL, UNIQUE (space_id, key));
 CREATE TABLE IF NOT EXISTS oauth_codes (
     code TEXT PRIMARY KEY, flavor TEXT NOT NULL, client_id TEXT NOT NULL,
     account_id TEXT NOT NULL, redirect_uri TEXT NOT NULL, scope TEXT NOT NULL,
@@ -255,7 +262,8 @@ class Store:
         return space
 
     def wipe_content(self) -> None:
-        """Remove every page but the space homepages, and all files, properties and tokens."""
+        """Remove every page but the space homepages, and all files, page and space properties,
+        labels and tokens."""
         with self.transaction() as conn:
             homes = "SELECT homepage_id FROM spaces WHERE homepage_id IS NOT NULL"
             conn.execute(f"DELETE FROM pages WHERE id NOT IN ({homes})")
@@ -265,6 +273,7 @@ class Store:
                 "attachment_versions",
                 "properties",
                 "property_versions",
+                "space_properties",
                 "content_labels",
                 "oauth_codes",
                 "oauth_tokens",

@@ -18,6 +18,7 @@ from confsync.sandbox.cql import CqlQuery, parse_cql
 from confsync.sandbox.model import ErrorKind, Page, SandboxError
 from confsync.sandbox.pages import PageFilter
 from confsync.sandbox.paging import decode_cursor, encode_cursor, next_link
+from confsync.sandbox.space_properties import v1_routes as space_property_routes
 from confsync.sandbox.store import visible
 from confsync.sandbox.v1_common import (
     DELETE_CONTENT,
@@ -41,6 +42,8 @@ from confsync.sandbox.v1_shapes import (
     space_json,
     user_json,
 )
+from confsync.sandbox.versions import requested_page
+from confsync.sandbox.versions import v1_routes as version_routes
 
 __all__ = ["download_routes", "routes"]
 
@@ -182,7 +185,7 @@ async def create_content(call: Call) -> Response:
 @endpoint("v1", READ_CONTENT, gone_on_gateway=True)
 async def get_content_by_id(call: Call) -> Response:
     status = tuple(call.query_list("status")) or ("current", "archived", "draft")
-    page = call.sandbox.pages.get(call.user, page_id(call), () if "any" in status else status)
+    page = requested_page(call, page_id(call), () if "any" in status else status)
     return _one(call, page, expansions(call))
 
 
@@ -304,6 +307,7 @@ def routes(*, cloud: bool = False) -> list[BaseRoute]:
     return [
         Route("/space", get_spaces, methods=["GET"]),
         Route("/space/{key}", get_space, methods=["GET"]),
+        *space_property_routes(),
         Route("/content", get_content, methods=["GET"]),
         Route("/content", create_content, methods=["POST"]),
         Route("/content/search", search, methods=["GET"]),
@@ -313,6 +317,8 @@ def routes(*, cloud: bool = False) -> list[BaseRoute]:
         *search_routes(),
         *meta_routes(),
         *file_routes(cloud=cloud),
+        # Data Center's spec has no GET under /content/{id}/version.
+        *(version_routes() if cloud else []),
         # After the attachment routes, so child/attachment is not taken for a child type.
         Route("/content/{id}/child/{type}", get_children, methods=["GET"]),
         Route("/user/current", current_user, methods=["GET"]),

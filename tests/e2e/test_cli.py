@@ -157,13 +157,13 @@ def test_saved_plan_applies_exactly_and_refuses_after_a_hand_edit(repo: RepoSpec
     asyncio.run(site.edit_by_hand("PLAT", "Sprint 22 - Retrospective", "<p>Mine.</p>"))
 
     refused = confsync(repo.root, "apply", str(saved))
-    assert refused.code == 1
-    (failure,) = [line for line in refused.err.splitlines() if line.startswith("! ")]
-    assert failure.startswith(
-        "! Sprint 22 - Retrospective (platform/retrospective/2026-11-18-sprint-22): "
+    # Refused as a whole, before any write, naming the page that moved on.
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err.startswith(
+        "Error: Confluence changed since the plan was made "
+        "(platform/retrospective/2026-11-18-sprint-22: page "
     )
-    assert failure.endswith("The plan is stale: run plan again.")
-    assert completed(refused.out) == "Apply complete: 0 changed, 1 failed."
+    assert "nothing was applied" in refused.err
     page = asyncio.run(site.page("PLAT", "Sprint 22 - Retrospective"))
     assert (page.body or "").endswith("<p>Mine.</p>")
 
@@ -212,3 +212,29 @@ def test_no_duplicate_titles(repo: RepoSpec) -> None:
     counts = Counter(titles(repo, "PLAT") + titles(repo, "MOB"))
     assert [t for t, n in counts.items() if n > 1] == ["Retrospectives"]  # one per space
     assert counts["Retrospectives"] == 2
+
+
+def test_a_team_with_no_reports_is_a_warning_and_its_pages_are_orphans(repo: RepoSpec) -> None:
+    assert confsync(repo.root, "apply", "--auto-approve").code == 0
+    repo.reports["platform"] = {}
+    repo.write()
+
+    planned = confsync(repo.root, "plan")
+
+    assert planned.code == 0, planned.err
+    assert planned.out.count("? orphan ") == 6  # the four reports and the two parents
+    assert summary(planned.out) == NO_CHANGES
+    assert planned.err.startswith("Warning: repo/confsync.yaml:12:18: teams[0].reports: ")
+    assert "its pages in Confluence are kept (listed as orphans)" in planned.err
+
+
+def test_a_plan_of_one_team_lists_no_orphans_of_another(repo: RepoSpec) -> None:
+    assert confsync(repo.root, "apply", "--auto-approve").code == 0
+    del repo.reports["platform"]["2026-11-04-sprint-21"]
+    repo.write()
+
+    mobile = confsync(repo.root, "plan", "--team", "mobile")
+    platform = confsync(repo.root, "plan", "--team", "platform")
+
+    assert "orphan" not in mobile.out
+    assert "? orphan 'Sprint 21 - Retrospective'" in platform.out

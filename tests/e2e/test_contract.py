@@ -63,7 +63,9 @@ async def test_a_life_cycle_keeps_to_the_contract(repo: RepoSpec, edition: str) 
         "delete": 1,
         "conflict": 0,
         "drift": 0,
+        "orphan": 0,
         "upload": 0,
+        "blocked": 0,
     }
     await site.apply()
     assert not (await site.plan()).has_changes

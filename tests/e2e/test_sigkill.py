@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -59,7 +60,7 @@ async def test_a_killed_apply_is_finished_by_the_next_one(
     config.write_text(
         config.read_text().replace("\n  edition: cloud\n", f"\n  edition: {edition}\n")
     )
-    first = _confsync(root, "apply", "--auto-approve")
+    first = _confsync(root, "apply", "--auto-approve", "--lock-ttl", "2")
     assert first.stderr is not None
     done = 0
     for line in first.stderr:  # one "ok: ..." line per change applied (not a terminal)
@@ -70,8 +71,12 @@ async def test_a_killed_apply_is_finished_by_the_next_one(
     first.wait(timeout=60)
     assert first.returncode == -signal.SIGKILL, "apply finished before it could be killed"
 
-    second = _confsync(root, "apply", "--auto-approve")
+    # The killed apply's lock outlives it by its time to live (2 s), then this one takes it
+    # over: it waits for that, not for its own much longer timeout.
+    waited = time.monotonic()
+    second = _confsync(root, "apply", "--auto-approve", "--lock-timeout", "60")
     out, err = second.communicate(timeout=120)
+    assert time.monotonic() - waited < 40
     assert second.returncode == 0, err
     assert "Apply complete:" in out
     assert ", 0 failed." in out

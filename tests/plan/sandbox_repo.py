@@ -214,7 +214,7 @@ class SandboxSite:
         return ValidatingTransport(inner, self.checker)
 
     def workspace(self, team: str | None = None) -> Workspace:
-        return prepare(self.spec.root, team=team)
+        return prepare(self.spec.root, teams=(team,) if team else ())
 
     @asynccontextmanager
     async def backend(self, workspace: Workspace | None = None) -> AsyncIterator[Confluence]:

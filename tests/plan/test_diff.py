@@ -204,7 +204,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
         [(P, Action.NOOP, False), (S, Action.NOOP, False), (GONE, Action.DELETE, False)],
         "up to date",
     ),
-    "prune off: nothing is deleted": (
+    "prune off: nothing is deleted, the orphan is listed": (
         Case(
             [PARENT_PAGE, SPRINT_PAGE],
             [
@@ -214,7 +214,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
             ],
             {"13": mark(OLD, "d-gone")},
         ),
-        [(P, Action.NOOP, False), (S, Action.NOOP, False)],
+        [(P, Action.NOOP, False), (S, Action.NOOP, False), (GONE, Action.ORPHAN, False)],
         "up to date",
     ),
     "prune on, but the gone page was edited by hand: kept, shown as drift": (
@@ -326,7 +326,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
             ],
             {"11": mark(OLD, "d-other")},
         ),
-        [(P, Action.NOOP, False), (S, Action.CONFLICT, True)],
+        [(P, Action.NOOP, False), (S, Action.CONFLICT, True), (GONE, Action.ORPHAN, False)],
         "title 'Sprint 22 - Retrospective' is used by another page confsync manages "
         "(page 11); give the reports distinct titles",
     ),

@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import re
+import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import pytest
 
 from confsync.plan.model import Plan
 from confsync.plan.output import render_json, render_markdown, render_text
-from tests.plan.cli import confsync
+from tests.plan.cli import CliResult, confsync
 from tests.plan.sandbox_repo import RepoSpec, SandboxSite
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -54,7 +55,8 @@ def normalise(text: str, ids: dict[str, str]) -> str:
         pattern = re.compile(r"\b(" + "|".join(re.escape(i) for i in ids) + r")\b")
         text = pattern.sub(lambda m: ids[m.group(1)], text)
     text = re.sub(r'("(?:attachment_)?version": )\d+', r'\1"<n>"', text)
-    text = re.sub(r"\(version \d+\)", "(version <n>)", text)
+    text = re.sub(r"\bversion \d+\b", "version <n>", text)
+    text = re.sub(r"--db \S+", "--db <sandbox-file>", text)
     text = re.sub(r'("confsync_version": )"[^"]*"', r'\1"<confsync-version>"', text)
     text = re.sub(r'("commit": )(null|"[^"]*")', r'\1"<commit>"', text)
     return re.sub(r"http://sandbox\.local/\S*", "<sandbox-url>", text)
@@ -140,6 +142,13 @@ def _title_taken(adopt: bool) -> Setup:
     return setup
 
 
+async def deleted_by_hand(spec: RepoSpec, site: SandboxSite) -> None:
+    await site.apply()
+    page = await site.page("PLAT", "Sprint 21 - Retrospective")
+    async with site.backend() as confluence:
+        await confluence.delete_page(page.id)
+
+
 def _report_removed(prune: bool) -> Setup:
     async def setup(spec: RepoSpec, site: SandboxSite) -> None:
         await site.apply()
@@ -176,7 +185,11 @@ CASES: dict[str, tuple[Setup, str, bool]] = {
         "Plan: 0 to create, 0 to update, 1 to move, 0 to delete.",
         True,
     ),
-    "drift_fail": (_drift("fail"), NONE, False),
+    "drift_fail": (
+        _drift("fail"),
+        "Plan: 0 to create, 0 to update, 0 to move, 0 to delete.\nBlocked: 1 drift, 0 conflicts.",
+        False,
+    ),
     "drift_skip": (_drift("skip"), NONE, False),
     "drift_overwrite": (
         _drift("overwrite"),
@@ -185,7 +198,7 @@ CASES: dict[str, tuple[Setup, str, bool]] = {
     ),
     "conflict": (
         _title_taken(adopt=False),
-        "Plan: 7 to create, 0 to update, 0 to move, 0 to delete.",
+        "Plan: 7 to create, 0 to update, 0 to move, 0 to delete.\nBlocked: 0 drift, 1 conflict.",
         False,
     ),
     "adopt": (
@@ -199,6 +212,11 @@ CASES: dict[str, tuple[Setup, str, bool]] = {
         True,
     ),
     "prune_off": (_report_removed(prune=False), NONE, False),
+    "deleted_by_hand": (
+        deleted_by_hand,
+        "Plan: 1 to create, 0 to update, 0 to move, 0 to delete.",
+        True,
+    ),
 }
 
 
@@ -221,7 +239,10 @@ async def test_golden_plan(case: str, spec: RepoSpec) -> None:
     plan = await site.plan()
 
     produced = views(plan)
-    assert produced["plan.txt"].splitlines()[-1 if plan.uploads == 0 else -2] == summary
+    # The stable last lines: the summary, "Blocked: ..." when something blocks, then uploads.
+    tail = produced["plan.txt"].splitlines()
+    tail = tail[:-1] if plan.uploads else tail
+    assert "\n".join(tail[-len(summary.splitlines()) :]) == summary
     compare(case, produced)
     assert Plan.from_json(plan.to_json()) == plan
     assert Plan.from_json(json.loads(render_json(plan))) == plan
@@ -297,3 +318,69 @@ def test_stale_plan_file_is_refused(spec: RepoSpec) -> None:
     # Nothing was written: the page still has the content of the first apply.
     again = confsync(spec.root, "plan")
     assert again.out.splitlines()[-1] == "Plan: 0 to create, 1 to update, 0 to move, 0 to delete."
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=CI", "-c", "user.email=ci@example.com", *args],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def _saved_update(spec: RepoSpec) -> Path:
+    """A repo in git, published; then a commit that edits one report, and its saved plan."""
+    _git(spec.root, "init", "-q", "-b", "main")
+    _git(spec.root, "add", "-A")
+    _git(spec.root, "commit", "-q", "-m", "reports")
+    first = confsync(spec.root, "apply", "--auto-approve")
+    assert first.code == 0, first.err
+    edit_sprint_22(spec)
+    _git(spec.root, "commit", "-q", "-am", "edit sprint 22")
+    saved = spec.root / ".confsync" / "plan.json"
+    planned = confsync(spec.root, "plan", "--out", str(saved))
+    assert planned.code == 0, planned.err
+    return saved
+
+
+def _apply_view(plan_file: Path, result: CliResult) -> dict[str, str]:
+    plan = Plan.from_json(json.loads(plan_file.read_text()))
+    produced = views(plan)
+    produced["apply.txt"] = normalise(
+        f"exit {result.code}\n--- stdout\n{result.out}--- stderr\n{result.err}",
+        _volatile_ids(plan.to_json()),
+    )
+    return produced
+
+
+def test_an_applied_plan_is_refused_before_any_write(spec: RepoSpec) -> None:
+    saved = _saved_update(spec)
+    done = confsync(spec.root, "apply", str(saved))
+    assert done.code == 0, done.err
+    site = SandboxSite(spec)
+    before = asyncio.run(site.page("PLAT", "Sprint 22 - Retrospective")).version.number
+
+    again = confsync(spec.root, "apply", str(saved))
+
+    compare("applied_plan", _apply_view(saved, again))
+    assert again.code == 1
+    assert again.out == ""
+    assert "platform/retrospective/2026-11-18-sprint-22: page" in again.err
+    assert "Was this plan applied already?" in again.err
+    after = asyncio.run(site.page("PLAT", "Sprint 22 - Retrospective")).version.number
+    assert after == before
+
+
+def test_a_plan_applies_after_a_merge_commit_that_changed_nothing_it_depends_on(
+    spec: RepoSpec,
+) -> None:
+    saved = _saved_update(spec)
+    # The pull request is merged: a new commit, with a file the plan does not depend on.
+    (spec.root / "NOTES.md").write_text("Merged.\n")
+    _git(spec.root, "add", "NOTES.md")
+    _git(spec.root, "commit", "-q", "-m", "Merge pull request #7")
+
+    done = confsync(spec.root, "apply", str(saved))
+
+    compare("applied_after_merge", _apply_view(saved, done))
+    assert done.code == 0, done.err
+    assert confsync(spec.root, "plan").out.splitlines()[-1] == NONE

@@ -49,7 +49,28 @@ def test_text_is_coloured_by_marker() -> None:
         "[magenta]! conflict 'Sprint 2' (platform/retrospective/sprint-2, space PLAT)",
         "[magenta]1 change blocks apply (marked !): resolve them and plan again.",
     ]
-    assert lines[-1] == "Plan: 1 to create, 0 to update, 0 to move, 1 to delete."
+    assert lines[-2:] == [
+        "Plan: 1 to create, 0 to update, 0 to move, 1 to delete.",
+        "Blocked: 0 drift, 1 conflict.",
+    ]
+
+
+def test_a_blocked_plan_never_says_no_changes() -> None:
+    drift = Change("platform/retrospective/sprint-1", Action.DRIFT, "PLAT", "edited by hand",
+                   before=PageState("Sprint 1", "Retrospectives", "10", None, 3, "11"),
+                   blocking=True)  # fmt: skip
+    plan = Plan(ORIGIN, (drift,))
+
+    text = render_text(plan).splitlines()
+    markdown = render_markdown(plan)
+
+    assert text[-2:] == [
+        "Plan: 0 to create, 0 to update, 0 to move, 0 to delete.",
+        "Blocked: 1 drift, 0 conflicts.",
+    ]
+    assert "No changes." not in markdown
+    assert "**Blocked: 1 drift, 0 conflicts.**" in markdown
+    assert plan.summary()["blocked"] == 1
 
 
 def test_markdown_stays_under_the_comment_limit() -> None:

@@ -32,6 +32,11 @@ from tests.support.sandbox import CLOUD_AUTH, DC_AUTH, sandbox_client
 CONTENT_V1 = {
     ("GET", "/rest/api/space"),
     ("GET", "/rest/api/space/{spaceKey}"),
+    ("GET", "/rest/api/space/{spaceKey}/property"),
+    ("POST", "/rest/api/space/{spaceKey}/property"),
+    ("GET", "/rest/api/space/{spaceKey}/property/{key}"),
+    ("PUT", "/rest/api/space/{spaceKey}/property/{key}"),
+    ("DELETE", "/rest/api/space/{spaceKey}/property/{key}"),
     ("GET", "/rest/api/content"),
     ("POST", "/rest/api/content"),
     ("GET", "/rest/api/content/search"),
@@ -71,11 +76,21 @@ IMPLEMENTED: set[tuple[str, str, str]] = {
         ("DELETE", "/pages/{page-id}/properties/{property-id}"),
         ("GET", "/pages/{id}/attachments"),
         ("GET", "/pages/{id}/labels"),
+        ("GET", "/pages/{id}/versions"),
+        ("GET", "/pages/{page-id}/versions/{version-number}"),
+        ("GET", "/spaces/{space-id}/properties"),
+        ("POST", "/spaces/{space-id}/properties"),
+        ("GET", "/spaces/{space-id}/properties/{property-id}"),
+        ("PUT", "/spaces/{space-id}/properties/{property-id}"),
+        ("DELETE", "/spaces/{space-id}/properties/{property-id}"),
     ]},
     *{("cloud-v1", m, "/wiki" + p) for m, p in CONTENT_V1},
     ("cloud-v1", "PUT", "/wiki/rest/api/content/{id}"),
     # Cloud's create-or-update upload; Data Center has no such call.
     ("cloud-v1", "PUT", "/wiki/rest/api/content/{id}/child/attachment"),
+    # Reading versions: Data Center's spec has only DELETE /content/{id}/version/{versionNumber}.
+    ("cloud-v1", "GET", "/wiki/rest/api/content/{id}/version"),
+    ("cloud-v1", "GET", "/wiki/rest/api/content/{id}/version/{versionNumber}"),
     *{("dc", m, p) for m, p in CONTENT_V1},
     # The DC spec names the update's path parameter differently.
     ("dc", "PUT", "/rest/api/content/{contentId}"),
@@ -116,7 +131,7 @@ def test_the_app_routes_are_exactly_the_implemented_spec_operations(
             assert operation is not None, (method, path)
             mapped.add(operation.key)
     assert mapped == IMPLEMENTED
-    assert len(IMPLEMENTED) == 63
+    assert len(IMPLEMENTED) == 82
 
 
 @pytest.mark.anyio
@@ -203,6 +218,8 @@ async def _cloud_scenario(client: httpx.AsyncClient, gateway: httpx.AsyncClient)
     ).status_code == 200
     assert (await client.get(f"{V2}/pages/1/attachments")).status_code == 404
     await _cloud_upsert_and_v2_labels(client, page)
+    await _cloud_page_versions(client, page)
+    await _v2_space_properties(client, space)
     await _v1_content(client, V1, space_key="DEMO", page=page)
     assert (await client.delete(f"{V2}/pages/{page}")).status_code == 204
     assert (await client.delete(f"{V2}/pages/{page}")).status_code == 404
@@ -315,6 +332,12 @@ async def _v1_content(
         await client.get(f"{base}/content/search", params={"cql": "nosuchfield = x"})
     ).status_code == 400
     await _history_labels_and_search(client, base, v1_id)
+    old = await client.get(
+        f"{base}/content/{v1_id}", params={"version": 1, "expand": "body.storage,version"}
+    )
+    assert old.json()["status"] == "historical"
+    assert (await client.get(f"{base}/content/{v1_id}", params={"version": 9})).status_code == 404
+    await _v1_space_properties(client, base, space_key)
     assert (await client.get(f"{base}/space", params={"spaceKey": space_key})).status_code == 200
     assert (await client.get(f"{base}/space/{space_key}")).status_code == 200
     assert (await client.get(f"{base}/space/NOPE")).status_code == 404
@@ -343,6 +366,69 @@ async def _cloud_upsert_and_v2_labels(client: httpx.AsyncClient, page: str) -> N
     labels = await client.get(f"{V2}/pages/{page}/labels", params={"limit": 1})
     assert [lb["name"] for lb in labels.json()["results"]] == ["v2-label"]
     assert (await client.get(f"{V2}/pages/1/labels")).status_code == 404
+
+
+async def _v2_space_properties(client: httpx.AsyncClient, space: str) -> None:
+    url = f"{V2}/spaces/{space}/properties"
+    created = await client.post(url, json={"key": "lock", "value": {"owner": "a"}})
+    assert created.status_code == 201
+    one = f"{url}/{created.json()['id']}"
+    assert (await client.post(url, json={"key": "lock", "value": 1})).status_code == 400
+    assert (await client.post(f"{V2}/spaces/1/properties", json={"key": "k"})).status_code == 404
+    assert (await client.get(url, params={"key": "lock", "limit": 1})).status_code == 200
+    assert (await client.get(f"{V2}/spaces/1/properties")).status_code == 404
+    assert (await client.get(one)).status_code == 200
+    assert (await client.get(f"{url}/1")).status_code == 404
+    renew = {"key": "lock", "value": {"owner": "a"}, "version": {"number": 2, "message": "m"}}
+    assert (await client.put(one, json=renew)).status_code == 200
+    assert (await client.put(one, json=renew)).status_code == 409
+    assert (await client.put(f"{url}/1", json=renew)).status_code == 404
+    assert (await client.delete(one)).status_code == 204
+    assert (await client.delete(one)).status_code == 404
+
+
+async def _v1_space_properties(client: httpx.AsyncClient, base: str, space_key: str) -> None:
+    url = f"{base}/space/{space_key}/property"
+    lock = {"key": "lock", "value": {"owner": "a"}}
+    assert (await client.post(url, json=lock)).status_code == 200
+    assert (await client.post(url, json=lock)).status_code == 409
+    assert (await client.post(url, json={"key": "", "value": "v"})).status_code == 400
+    missing_space = await client.post(f"{base}/space/NOPE/property", json=lock)
+    assert missing_space.status_code == (404 if base.startswith("/wiki") else 403)
+    assert (await client.get(url, params={"expand": "space"})).status_code == 200
+    assert (await client.get(f"{base}/space/NOPE/property")).status_code == 404
+    assert (await client.get(f"{url}/lock")).status_code == 200
+    assert (await client.get(f"{url}/missing")).status_code == 404
+    # Cloud v1's Version schema requires minorEdit and when in a request too.
+    version = {"number": 2, "minorEdit": False, "when": "2026-01-01T00:00:00.000Z"}
+    renew = {"key": "lock", "value": {"owner": "b"}, "version": version}
+    assert (await client.put(f"{url}/lock", json=renew)).status_code == 200
+    assert (await client.put(f"{url}/lock", json=renew)).status_code == 409
+    assert (await client.put(f"{url}/lock", json={**renew, "key": "other"})).status_code == 400
+    missing = {**renew, "key": "missing"}
+    assert (await client.put(f"{url}/missing", json=missing)).status_code == 404
+    assert (await client.delete(f"{url}/lock")).status_code == 204
+    assert (await client.delete(f"{url}/lock")).status_code == 404
+
+
+async def _cloud_page_versions(client: httpx.AsyncClient, page: str) -> None:
+    """Page versions, v2 and Cloud v1, of a page at version 2."""
+    old = await client.get(f"{V2}/pages/{page}", params={"version": 1, "body-format": "storage"})
+    assert old.json()["status"] == "historical"
+    assert (await client.get(f"{V2}/pages/{page}", params={"version": 9})).status_code == 404
+    listed = await client.get(
+        f"{V2}/pages/{page}/versions", params={"limit": 1, "body-format": "storage"}
+    )
+    assert [v["number"] for v in listed.json()["results"]] == [2]
+    assert (await client.get(f"{V2}/pages/1/versions")).status_code == 404
+    assert (await client.get(f"{V2}/pages/{page}/versions/1")).json()["nextVersion"] == 2
+    assert (await client.get(f"{V2}/pages/{page}/versions/9")).status_code == 404
+    versions = await client.get(f"{V1}/content/{page}/version", params={"limit": 1})
+    assert versions.json()["size"] == 1
+    assert (await client.get(f"{V1}/content/1/version")).status_code == 404
+    first = await client.get(f"{V1}/content/{page}/version/1", params={"expand": "collaborators"})
+    assert first.json()["number"] == 1
+    assert (await client.get(f"{V1}/content/{page}/version/9")).status_code == 404
 
 
 async def _history_labels_and_search(client: httpx.AsyncClient, base: str, page: str) -> None:

@@ -41,6 +41,9 @@ KNOWN_GAPS: dict[tuple[str, str, str, int], str] = {
     ("cloud-v2", "PUT", "/pages/{page-id}/properties/{property-id}", 409): (
         "real Cloud answers 409 on a stale property version.number"
     ),
+    ("cloud-v2", "PUT", "/spaces/{space-id}/properties/{property-id}", 409): (
+        "real Cloud answers 409 on a stale space property version.number; the v2 spec lists 400"
+    ),
     ("cloud-v2", "PUT", "/pages/{id}", 413): (
         "real Cloud answers 413 for a body over 5 MB on update as it does on create"
     ),
@@ -58,11 +61,18 @@ KNOWN_GAPS: dict[tuple[str, str, str, int], str] = {
     ("dc", "POST", "/rest/api/content/{id}/property", 409): (
         "DC answers 409 when a property with that key already exists"
     ),
+    ("dc", "POST", "/rest/api/space/{spaceKey}/property", 409): (
+        "DC answers 409 when the space has a property with that key, as Cloud's v1 spec "
+        "documents; the DC spec lists only 400"
+    ),
     ("cloud-v1", "PUT", "/wiki/rest/api/content/{id}", 413): (
         "Cloud answers 413 for a body over 5 MB on update as it does on create"
     ),
     ("cloud-v1", "POST", "/wiki/rest/api/content/{id}/property", 409): (
         "Cloud answers 409 when a property with that key already exists"
+    ),
+    ("cloud-v1", "GET", "/wiki/rest/api/content/{id}/version", 404): (
+        "Cloud answers 404 for content that does not exist, as for its single version"
     ),
     ("cloud-v1", "POST", "/wiki/rest/api/content/{id}/child/attachment/{attachmentId}/data", 403): (
         "Cloud answers 403 without the X-Atlassian-Token header (XSRF check)"

@@ -1,0 +1,167 @@
+"""The apply lock: one lease per space in Confluence, over both backends and every sign-in,
+against the sandbox (each request and answer checked against Atlassian's OpenAPI files)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from confsync.confluence.api import Confluence
+from confsync.lock import LOCK_KEY, Lease, LockError, SpaceLocks, force_unlock
+from tests.client.conftest import Sleeps
+from tests.client.sites import METHODS, Site, open_site
+from tests.support.openapi import ContractChecker
+
+pytestmark = pytest.mark.anyio
+
+SPACE = "DEMO"
+
+
+@pytest.fixture(params=METHODS)
+async def site(
+    request: pytest.FixtureRequest, tmp_path: Path, checker: ContractChecker, sleeps: Sleeps
+) -> AsyncIterator[Site]:
+    opened = await open_site(request.param, tmp_path, checker, sleeps.policy())
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def confluence(site: Site) -> Confluence:
+    return site.open()
+
+
+@dataclass
+class Clock:
+    """Time that passes only when a test (or a waiting lock) says so."""
+
+    now: float = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def holder(confluence: Confluence) -> str | None:
+    space = await confluence.space(SPACE)
+    found = await confluence.space_property(space, LOCK_KEY)
+    lease = Lease.from_json(found.value) if found is not None else None
+    return lease.lock_id if lease is not None else None
+
+
+async def test_one_apply_holds_a_space_the_other_is_refused_naming_it(
+    confluence: Confluence,
+) -> None:
+    clock = Clock()
+    first = SpaceLocks(confluence, [SPACE], clock=clock)
+    second = SpaceLocks(confluence, [SPACE], clock=clock)
+
+    async with first:
+        assert await holder(confluence) == first.lock_id
+        with pytest.raises(LockError) as refused:
+            async with second:
+                pytest.fail("two holders of one space")
+        assert await holder(confluence) == first.lock_id  # the refused one took nothing
+
+    message = str(refused.value)
+    assert f"space {SPACE} is locked by {first.owner}" in message
+    assert "until 2027-01-15T08:01:00+00:00 unless renewed" in message
+    assert f"confsync force-unlock {SPACE} {first.lock_id}" in message
+    assert await holder(confluence) is None  # released at the end
+    async with second:
+        assert await holder(confluence) == second.lock_id
+
+
+async def test_of_applies_starting_together_exactly_one_holds_the_space(
+    confluence: Confluence,
+) -> None:
+    locks = [SpaceLocks(confluence, [SPACE]) for _ in range(4)]
+    entered: list[str] = []
+    release = asyncio.Event()
+
+    async def take(lock: SpaceLocks) -> None:
+        async with lock:
+            entered.append(lock.lock_id)
+            await release.wait()
+
+    tasks = [asyncio.ensure_future(take(lock)) for lock in locks]
+    await asyncio.sleep(0.2)
+    release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert len(entered) == 1
+    assert sum(isinstance(r, LockError) for r in results) == 3
+    assert await holder(confluence) is None
+
+
+async def test_a_dead_holders_lease_expires_and_is_taken_over(confluence: Confluence) -> None:
+    clock = Clock()
+    dead = SpaceLocks(confluence, [SPACE], clock=clock, ttl=60)
+    await dead.__aenter__()
+    assert dead._renewing is not None
+    dead._renewing.cancel()  # killed: it renews no more and never releases
+
+    clock.now += 59
+    with pytest.raises(LockError):
+        async with SpaceLocks(confluence, [SPACE], clock=clock):
+            pass
+    clock.now += 2
+    successor = SpaceLocks(confluence, [SPACE], clock=clock)
+    async with successor:
+        assert await holder(confluence) == successor.lock_id
+        # The dead one's late clean-up does not remove a lock that is no longer its own.
+        await dead.__aexit__(None, None, None)
+        assert await holder(confluence) == successor.lock_id
+
+
+async def test_a_waiting_apply_gets_the_lock_when_it_expires_or_gives_up(
+    confluence: Confluence,
+) -> None:
+    clock = Clock()
+    first = SpaceLocks(confluence, [SPACE], clock=clock, ttl=60)
+    await first.__aenter__()
+    assert first._renewing is not None
+    first._renewing.cancel()
+
+    with pytest.raises(LockError) as gave_up:
+        async with SpaceLocks(confluence, [SPACE], clock=clock, sleep=clock.sleep, timeout=30):
+            pass
+    assert "(waited 30 s)" in str(gave_up.value)
+    waiting = SpaceLocks(confluence, [SPACE], clock=clock, sleep=clock.sleep, timeout=300)
+    async with waiting:
+        acquired = clock.now  # before anything else awaits (its renewals move this clock)
+        assert await holder(confluence) == waiting.lock_id
+    assert 60 <= acquired - 1_800_000_000.0 <= 60 + 2  # when the dead lease ran out
+
+
+async def test_a_working_apply_renews_its_lease(confluence: Confluence) -> None:
+    async with SpaceLocks(confluence, [SPACE], ttl=1.5) as working:
+        await asyncio.sleep(2.0)  # longer than the lease's life: renewed meanwhile
+        with pytest.raises(LockError):
+            async with SpaceLocks(confluence, [SPACE]):
+                pass
+        assert await holder(confluence) == working.lock_id
+
+
+async def test_force_unlock_removes_only_the_lock_it_names(confluence: Confluence) -> None:
+    stuck = SpaceLocks(confluence, [SPACE])
+    await stuck.__aenter__()
+    assert stuck._renewing is not None
+    stuck._renewing.cancel()
+
+    with pytest.raises(LockError) as wrong:
+        await force_unlock(confluence, SPACE, "0123")
+    assert stuck.lock_id in str(wrong.value)
+    assert await holder(confluence) == stuck.lock_id
+
+    removed = await force_unlock(confluence, SPACE, stuck.lock_id)
+    assert removed.owner == stuck.owner
+    assert await holder(confluence) is None
+    with pytest.raises(LockError, match="not locked"):
+        await force_unlock(confluence, SPACE, stuck.lock_id)

@@ -1,0 +1,130 @@
+"""Several ``confsync apply`` processes started at once on one repo and one served sandbox:
+the lock lets one publish, the others are refused with the lock message; nothing is doubled,
+no update is lost; a killed apply's lock expires and the next apply goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from confsync.sandbox import DEFAULT_API_TOKEN, DEFAULT_CLOUD_EMAIL
+from tests.plan.sandbox_repo import RepoSpec
+from tests.support.ci import served_sandbox
+
+ROUNDS = 10
+ENV = {
+    **os.environ,
+    "NO_COLOR": "1",
+    "LOCK_EMAIL": DEFAULT_CLOUD_EMAIL,
+    "LOCK_TOKEN": DEFAULT_API_TOKEN,
+}
+
+
+def _write(spec: RepoSpec, base: str) -> None:
+    spec.write()
+    config = spec.config()
+    config["confluence"] = {
+        "edition": "cloud",
+        "url": f"{base}/wiki",
+        "auth": {"method": "api-token", "email": "${LOCK_EMAIL}", "token": "${LOCK_TOKEN}"},
+    }
+    (spec.root / "confsync.yaml").write_text(json.dumps(config, indent=2) + "\n")
+
+
+def _start(root: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "confsync", "-C", str(root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+
+
+def _titles(base: str) -> Counter[str]:
+    """``SPACE/title`` of every current page of the repo's spaces, with how often each is."""
+    found = httpx.get(
+        f"{base}/wiki/rest/api/content/search",
+        params={"cql": "type = page AND space IN (PLAT, MOB)", "limit": 250, "expand": "space"},
+        auth=(DEFAULT_CLOUD_EMAIL, DEFAULT_API_TOKEN),
+    )
+    found.raise_for_status()
+    return Counter(f"{p['space']['key']}/{p['title']}" for p in found.json()["results"])
+
+
+def _edit(spec: RepoSpec, n: int) -> None:
+    for team in spec.reports.values():
+        for report in team.values():
+            if report["kind"] == "retrospective":
+                report["columns"][0]["items"][0]["text"] = f"Round {n}"
+            else:
+                report["dimensions"][0]["votes"]["green"] = n
+
+
+@pytest.mark.parametrize("applies", [2, 4])
+def test_applies_started_together_one_publishes_the_others_are_refused(
+    applies: int, tmp_path: Path
+) -> None:
+    spec = RepoSpec(tmp_path / "repo")
+    spec.root.mkdir()
+    with served_sandbox(tmp_path / "sandbox.sqlite", ["PLAT", "MOB"]) as base:
+        for round_ in range(ROUNDS):
+            _edit(spec, round_)
+            _write(spec, base)
+            started = [_start(spec.root, "apply", "--auto-approve") for _ in range(applies)]
+            ended = [(p.wait(timeout=120), *p.communicate()) for p in started]
+
+            codes = sorted(code for code, _, _ in ended)
+            assert codes[0] == 0, (round_, ended)
+            assert set(codes) <= {0, 1}, (round_, ended)
+            for code, out, err in ended:
+                if code == 1:  # refused before writing anything, naming the lock
+                    assert "is locked by" in err, (round_, err)
+                    assert "Apply complete" not in out
+            # No update lost: whatever order they ran in, Confluence is what the repo says.
+            plan = _start(spec.root, "plan", "--detailed-exitcode")
+            out, err = plan.communicate(timeout=60)
+            assert plan.returncode == 0, (round_, out, err)
+            titles = _titles(base)
+            assert [t for t, n in titles.items() if n > 1] == [], (round_, titles)
+            # Two homepages, three parent pages, five reports.
+            assert sum(titles.values()) == 10, (round_, titles)
+
+
+def test_a_killed_applys_lock_expires_and_the_next_apply_proceeds(tmp_path: Path) -> None:
+    spec = RepoSpec(tmp_path / "repo")
+    spec.root.mkdir()
+    with served_sandbox(tmp_path / "sandbox.sqlite", ["PLAT", "MOB"]) as base:
+        _write(spec, base)
+        # Held for a while (its lock renewed) while the terminal waits for an answer.
+        held = _start(spec.root, "apply", "--lock-ttl", "3")
+        deadline = time.monotonic() + 30
+        while "confsync-lock" not in httpx.get(f"{base}/_sandbox/requests").text:
+            assert time.monotonic() < deadline, "the first apply never took its lock"
+            time.sleep(0.1)
+        held.send_signal(signal.SIGKILL)
+        held.wait(timeout=10)
+        killed_at = time.monotonic()
+
+        refused = _start(spec.root, "apply", "--auto-approve")
+        _, err = refused.communicate(timeout=60)
+        waiting = _start(spec.root, "apply", "--auto-approve", "--lock-timeout", "60")
+        out, err2 = waiting.communicate(timeout=120)
+
+        if refused.returncode == 1:  # unless the 3 s ran out while it started
+            assert "is locked by" in err
+            assert "confsync force-unlock PLAT " in err or "confsync force-unlock MOB " in err
+        assert waiting.returncode == 0, err2
+        assert time.monotonic() - killed_at < 40  # its lifetime, not the 60 s it might wait
+        done = _start(spec.root, "plan", "--detailed-exitcode")
+        out, err = done.communicate(timeout=60)
+        assert done.returncode == 0, out + err
