@@ -364,6 +364,15 @@ class Config(_Strict):
     confluence: ConfluenceSettings
     defaults: Defaults = Defaults()
     teams: list[Team] = Field(min_length=1)
+    repository: SiteUrl | None = Field(
+        default=None,
+        description="Where the reports are kept (https://...): linked from each page's notice.",
+    )
+    notice: bool = Field(
+        default=True,
+        description="Put a short notice at the top of every page: published from git, edit the "
+        "report file, edits here are reported as drift.",
+    )
 
     @model_validator(mode="after")
     def _unique_team_ids(self) -> Config:

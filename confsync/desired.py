@@ -33,6 +33,7 @@ from confsync.errors import ConfsyncError, StalePlanError
 from confsync.loading import LoadedReport, Repo
 from confsync.paths import Refused, file_digest, inside, read_file
 from confsync.render.charts import chart_inputs
+from confsync.render.notice import notice
 from confsync.render.pages import PageFile, PageRenderer, RenderError, previous_of
 from confsync.reports import HealthCheck
 from confsync.types import DesiredAttachment, DesiredPage, PageAddress, ParentRef, ReportKind
@@ -176,7 +177,9 @@ def desired_pages(
         settings = repo.config.kind_settings(team, kind.value)
         if parent.address is not None and parent.address not in parents:
             assert isinstance(settings.parent, CreateParent)
-            parents[parent.address] = _parent_page(renderer(team), team, kind, settings.parent)
+            parents[parent.address] = _parent_page(
+                repo.config, renderer(team), team, kind, settings.parent
+            )
         attachments = _attachments(repo, loaded, settings, print_template_source)
         files = [
             PageFile(a.filename, a.media_type in _IMAGE_TYPES)
@@ -194,6 +197,7 @@ def desired_pages(
                 body = renderer(team).retrospective(loaded.report, team_name=team.name, files=files)
         except RenderError as exc:
             raise RenderError(f"{loaded.source}: {exc}") from exc
+        body = _with_notice(repo.config, loaded.source, body)
         digest = _page_digest(loaded.address, team.space, parent, loaded.title, body, attachments)
         pages.append(
             DesiredPage(
@@ -211,11 +215,17 @@ def desired_pages(
     return ordered + sorted(pages, key=lambda p: p.address)
 
 
+def _with_notice(config: Config, source: str, body: str) -> str:
+    """The body with the notice on top, in every page alike (template overrides included)."""
+    return notice(source, config.repository) + "\n" + body if config.notice else body
+
+
 def _parent_page(
-    renderer: PageRenderer, team: Team, kind: ReportKind, setting: CreateParent
+    config: Config, renderer: PageRenderer, team: Team, kind: ReportKind, setting: CreateParent
 ) -> DesiredPage:
     address = PageAddress(team.id, kind, "parent")
     body = renderer.parent(title=setting.create, team_name=team.name, kind_label=_KIND_LABELS[kind])
+    body = _with_notice(config, "confsync.yaml", body)
     root = ParentRef()
     return DesiredPage(
         address=address,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from confsync.errors import ConfsyncError
+from confsync.errors import ConfsyncError, InputError
 from confsync.render.pages import PageRenderer, RenderError
 from confsync.reports import Retrospective, report_adapter
 from confsync.types import ReportKind
@@ -58,7 +59,9 @@ def test_a_team_template_override_is_used_for_that_team_only(repo: RepoSpec) -> 
     assert texts(page, "h1") == ["Sprint 22 by Platform Team"]
     assert texts(page, "h2") == ["Went well", "To improve"]
     assert texts(page, "ul[1]/li") == ["Fewer pages at night (8)", "Deploys are faster (5)"]
-    assert page.xpath("//ac:structured-macro", namespaces=NS) == []
+    # The team's template has no macro: only the notice confsync puts on every page.
+    macros = page.xpath("//ac:structured-macro/@ac:name", namespaces=NS)
+    assert macros == ["note"]
     # Templates the team does not override come from confsync; other teams are untouched.
     health = parse(pages["platform/health-check/2026-11-18-q4-health"].body)
     assert texts(health, "h2")[0] == "Dimensions"
@@ -123,3 +126,32 @@ def test_template_source_reports_the_override(tmp_path: Path) -> None:
     assert PageRenderer(tmp_path).template_source("parent") == PageRenderer().template_source(
         "parent"
     )
+
+
+def test_every_page_says_where_to_edit_it_unless_the_notice_is_off(repo: RepoSpec) -> None:
+    config = repo.config()
+    config["repository"] = "https://git.example.com/team/reports?x=<b>"
+    (repo.root / "confsync.yaml").write_text(json.dumps(config))
+    with pytest.raises(InputError):  # a query is no repository address
+        prepare(repo.root)
+    config["repository"] = "https://git.example.com/team/reports"
+    (repo.root / "confsync.yaml").write_text(json.dumps(config))
+
+    pages = {str(d.address): d for d in prepare(repo.root).desired}
+
+    for address, page in pages.items():
+        first = parse(page.body)[0]
+        assert first.get(f"{{{NS['ac']}}}name") == "note", address
+        note = " ".join("".join(first.itertext()).split())
+        source = "confsync.yaml" if address.endswith("/parent") else page.source
+        assert note == (
+            f"Published from git by confsync: edit {source} in "
+            "https://git.example.com/team/reports. Edits made here are reported as drift "
+            "and are not kept."
+        )
+        assert first.xpath(".//a/@href") == ["https://git.example.com/team/reports"]
+
+    config["notice"] = False
+    (repo.root / "confsync.yaml").write_text(json.dumps(config))
+    for page in prepare(repo.root).desired:
+        assert "Published from git" not in page.body
