@@ -5,8 +5,8 @@ fails when it exists, so of two applies starting together exactly one holds it. 
 owner (user, host, process, CI job) and when it expires; the holder renews it while it works
 and deletes it at the end. A holder that dies (SIGKILL, a cancelled CI job) leaves a lease that
 expires: the next apply takes it over with a version-checked update, so a lock never blocks
-longer than its lifetime. ``confsync force-unlock SPACE LOCK_ID`` deletes one by hand, as
-Terraform's does.
+longer than its lifetime (and, on the holder's own machine, no longer than its process lives).
+``confsync force-unlock SPACE LOCK_ID`` deletes one by hand, as Terraform's does.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -56,6 +57,8 @@ class Lease:
     acquired: float
     expires: float
     ci_job: str | None = None
+    host: str | None = None
+    pid: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,7 +67,14 @@ class Lease:
             "ci_job": self.ci_job,
             "acquired": _iso(self.acquired),
             "expires": _iso(self.expires),
+            "host": self.host,
+            "pid": self.pid,
         }
+
+    def holder_is_gone(self) -> bool:
+        """True when the holder ran on this machine and its process is no more: a lease left
+        by a killed apply here need not be waited out."""
+        return self.host == socket.gethostname() and self.pid is not None and not _alive(self.pid)
 
     @classmethod
     def from_json(cls, value: Any) -> Lease | None:
@@ -78,6 +88,8 @@ class Lease:
                 acquired=_epoch(str(value["acquired"])),
                 expires=_epoch(str(value["expires"])),
                 ci_job=str(value["ci_job"]) if value.get("ci_job") else None,
+                host=str(value["host"]) if value.get("host") else None,
+                pid=value["pid"] if isinstance(value.get("pid"), int) else None,
             )
         except (KeyError, ValueError):
             return None
@@ -96,6 +108,20 @@ def _iso(epoch: float) -> str:
 
 def _epoch(text: str) -> float:
     return dt.datetime.fromisoformat(text).timestamp()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    try:  # a killed process its parent has not reaped yet is a zombie: gone all the same
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
 
 
 def owner_description() -> str:
@@ -145,7 +171,15 @@ class SpaceLocks:
 
     def lease(self) -> Lease:
         now = self.clock()
-        return Lease(self.lock_id, self.owner, now, now + self.ttl, self.ci_job)
+        return Lease(
+            self.lock_id,
+            self.owner,
+            now,
+            now + self.ttl,
+            self.ci_job,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
 
     async def __aenter__(self) -> Self:
         try:
@@ -182,8 +216,8 @@ class SpaceLocks:
                     return created
                 continue  # another apply created it first: look at theirs
             held = Lease.from_json(current.value)
-            if held is None or held.expires <= self.clock():
-                # Expired (its holder died) or not a lease: take it over, version-checked,
+            if held is None or held.expires <= self.clock() or held.holder_is_gone():
+                # Expired, its holder dead, or not a lease: take it over, version-checked,
                 # so that of two applies taking over together only one succeeds.
                 with contextlib.suppress(StaleVersionError):
                     return await self.confluence.update_space_property(

@@ -4,6 +4,9 @@ against the sandbox (each request and answer checked against Atlassian's OpenAPI
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,3 +168,42 @@ async def test_force_unlock_removes_only_the_lock_it_names(confluence: Confluenc
     assert await holder(confluence) is None
     with pytest.raises(LockError, match="not locked"):
         await force_unlock(confluence, SPACE, stuck.lock_id)
+
+
+async def _leave_lease(confluence: Confluence, lease: Lease) -> None:
+    space = await confluence.space(SPACE)
+    assert await confluence.create_space_property(space, LOCK_KEY, lease.to_json()) is not None
+
+
+def _dead_pid() -> int:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    return finished.pid
+
+
+async def test_a_lease_whose_process_died_on_this_machine_is_taken_over_at_once(
+    confluence: Confluence,
+) -> None:
+    clock = Clock()
+    now = clock()
+    here = socket.gethostname()
+    await _leave_lease(
+        confluence, Lease("dead", "ci@here", now, now + 60, host=here, pid=_dead_pid())
+    )
+
+    async with SpaceLocks(confluence, [SPACE], clock=clock) as successor:
+        assert await holder(confluence) == successor.lock_id
+
+
+async def test_a_lease_held_on_another_machine_is_waited_out(confluence: Confluence) -> None:
+    clock = Clock()
+    now = clock()
+    remote = Lease("remote", "ci@runner-7", now, now + 60, host="runner-7", pid=_dead_pid())
+    await _leave_lease(confluence, remote)
+
+    with pytest.raises(LockError, match="locked by ci@runner-7"):
+        async with SpaceLocks(confluence, [SPACE], clock=clock):
+            pass
+    clock.now += 61
+    async with SpaceLocks(confluence, [SPACE], clock=clock) as successor:
+        assert await holder(confluence) == successor.lock_id
