@@ -13,7 +13,8 @@ interruption leaves a page that the next plan sees as unfinished.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from confsync import __version__
@@ -47,7 +48,8 @@ class ApplyResult:
         return [o for o in self.outcomes if not o.ok]
 
 
-AttachmentData = Callable[[DesiredPage, AttachmentChange], bytes]
+AttachmentData = Callable[[DesiredPage, AttachmentChange], bytes | Awaitable[bytes]]
+"""The bytes of a file to upload; awaitable when they are produced off the event loop."""
 Progress = Callable[[Outcome], None]
 
 
@@ -205,7 +207,8 @@ class _Applier:
                 return
 
     async def upload(self, page_id: str, desired: DesiredPage, file: AttachmentChange) -> None:
-        data = self.attachment_data(desired, file)
+        produced = self.attachment_data(desired, file)
+        data = await produced if inspect.isawaitable(produced) else produced
         comment = message_for(file.digest)
         if file.attachment_id is None:
             await self.confluence.upload_attachment(

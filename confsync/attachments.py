@@ -2,7 +2,7 @@
 
 A report names files relative to itself; each is attached under its own file name (the last
 part of what the report wrote). confsync attaches two files of its own, the PDF of the report
-and, for a health check, the chart of its votes; a file of the same name would silently take
+and the chart of its votes; a file of the same name would silently take
 their place (or they its), as would two files of one name. Confluence changes or refuses some
 names, and a page that links the name as written then shows a broken image: such names are
 refused at ``validate``, with what to rename.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path, PurePosixPath
 
-from confsync.config import HealthCheckDefaults, KindDefaults
+from confsync.config import KindDefaults
 from confsync.errors import Problem
 from confsync.paths import Refused, Why, inside
 from confsync.types import PageAddress
@@ -62,7 +62,7 @@ def generated_names(address: PageAddress, settings: KindDefaults) -> dict[str, s
         found[pdf_filename(address)] = (
             "the PDF confsync attaches to this page; rename the file, or set pdf: false"
         )
-    if isinstance(settings, HealthCheckDefaults) and settings.chart:
+    if settings.chart:
         found[chart_filename(address)] = (
             "the chart of votes confsync attaches to this page; rename the file, "
             "or set chart: false"

@@ -72,7 +72,15 @@ class LazyGroup(click.Group):
     The sandbox (Starlette, SQLite) would cost every plan a third of a second to import.
     """
 
-    lazy: ClassVar[dict[str, tuple[str, str]]] = {"sandbox": ("confsync.sandbox.cli", "sandbox")}
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {
+        "sandbox": ("confsync.sandbox.cli", "sandbox"),
+        "init": ("confsync.cli_init", "init"),
+        "login": ("confsync.cli_init", "login"),
+        "auth": ("confsync.cli_init", "auth"),
+        "test-publish": ("confsync.cli_setup", "test_publish"),
+        "spaces": ("confsync.cli_setup", "spaces"),
+        "pages": ("confsync.cli_setup", "pages"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -212,6 +220,49 @@ colour_option = click.option(
 @target_option
 @changed_since_option
 @click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("preview"),
+    show_default=True,
+    help="Folder to write the preview into (its pages/ and index.html are replaced).",
+)
+@click.option("--changed-only", is_flag=True, help="Only the pages the plan creates or changes.")
+@click.option("--offline", is_flag=True, help="Without Confluence: every page shown as new.")
+@click.pass_context
+def preview(
+    ctx: click.Context,
+    directory: Path | None,
+    team: tuple[str, ...],
+    target: tuple[str, ...],
+    changed_since: str | None,
+    out: Path,
+    changed_only: bool,
+    offline: bool,
+) -> None:
+    """Write static HTML of the pages the plan would publish, to review before apply.
+
+    Each page as a reader will see it, its images and PDF beside it, and an index that mirrors
+    the plan (action, reason, a link to the page in Confluence when it exists); for updates,
+    the changed text is marked. --offline needs no Confluence (a pull request from a fork).
+    """
+    import asyncio
+
+    from confsync.workflow import prepare, run_preview
+
+    workspace = prepare(
+        _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
+    )
+    _warn(workspace.warnings)
+    entries = asyncio.run(run_preview(workspace, out, offline=offline, changed_only=changed_only))
+    click.echo(f"{out / 'index.html'}: {len(entries)} page{'s' if len(entries) != 1 else ''}.")
+
+
+@cli.command()
+@directory_option
+@team_option
+@target_option
+@changed_since_option
+@click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan (JSON)."
 )
 @click.option(
@@ -256,7 +307,7 @@ def plan(
     workspace = prepare(
         _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
     )
-    _warn(workspace.repo.warnings)
+    _warn(workspace.warnings)
     if workspace.notice:
         click.echo(workspace.notice, err=True)
 
@@ -353,7 +404,7 @@ def apply(
     workspace = prepare(
         _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
     )
-    _warn(workspace.repo.warnings)
+    _warn(workspace.warnings)
     if workspace.notice and plan_file is None:
         click.echo(workspace.notice, err=True)
     saved: Plan | None = None
@@ -458,28 +509,43 @@ def teams(ctx: click.Context, directory: Path | None, format: str) -> None:
 
 @cli.command()
 @directory_option
+@team_option
+@click.option(
+    "--format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one document with a format_version, the user and each team's findings.",
+)
 @click.pass_context
-def check(ctx: click.Context, directory: Path | None) -> None:
-    """Sign in to Confluence and check that every team's space is visible.
+def check(ctx: click.Context, directory: Path | None, team: tuple[str, ...], format: str) -> int:
+    """Check, writing nothing, that each team can publish.
 
-    A quick test of the url, the credentials and the permissions, before a plan. Writes
-    nothing. Exits 0 when all is well, 1 with what to fix otherwise.
+    Signs in, then per team: the space is visible; each parent page exists (existing:) or
+    can be created (create:); the account may create, update, upload and delete there (the
+    OAuth scopes, and the space permissions where Confluence reports them; otherwise it
+    says to run confsync test-publish). Exits 0 when all is well, 1 naming the first thing
+    missing.
     """
     import asyncio
 
+    from confsync.setup_views import render_check_text, render_json
     from confsync.workflow import check_connection, open_backend, prepare
 
-    workspace = prepare(_directory(ctx, directory))
+    workspace = prepare(_directory(ctx, directory), teams=team)
 
     async def run() -> Any:
         async with open_backend(workspace) as confluence:
-            return await check_connection(workspace, confluence)
+            return await check_connection(workspace, confluence, teams=team)
 
-    found = asyncio.run(run())
-    who = found.user.email or found.user.username or found.user.account_id or ""
-    click.echo(f"Signed in as {found.user.display_name}{f' ({who})' if who else ''}.")
-    for space in found.spaces:
-        click.echo(f"Space {space.key}: {space.name} (id {space.id})")
+    report = asyncio.run(run())
+    if format == "json":
+        click.echo(render_json(report.to_json()), nl=False)
+    else:
+        click.echo(render_check_text(report), nl=False)
+    if report.first_problem is not None:
+        raise ConfsyncError(report.first_problem)
+    return EXIT_OK
 
 
 @cli.command("force-unlock")
@@ -506,79 +572,6 @@ def force_unlock(ctx: click.Context, directory: Path | None, space: str, lock_id
 
     lease = asyncio.run(run())
     click.echo(f"Removed the lock {lock_id} of space {space} (held by {lease.owner}).")
-
-
-@cli.command()
-@directory_option
-@click.option(
-    "--redirect-uri",
-    default="http://localhost:8765/callback",
-    show_default=True,
-    help="The callback URL registered for the OAuth app.",
-)
-@click.pass_context
-def login(ctx: click.Context, directory: Path | None, redirect_uri: str) -> None:
-    """Sign in with OAuth 2.0 (Cloud oauth2, Data Center app-link) and keep the tokens.
-
-    Prints a URL to open in a browser. After you approve, the browser goes to the redirect
-    URI (the page may fail to load: that is fine); paste the address it went to. The tokens
-    go to the token store (mode 0600); refresh tokens rotate, and confsync keeps the latest.
-    """
-    import asyncio
-
-    from confsync.confluence.login import start_login
-    from confsync.loading import load_repo
-
-    repo = load_repo(_directory(ctx, directory))
-
-    async def run() -> None:
-        flow = start_login(repo.config.confluence, config_dir=repo.root, redirect_uri=redirect_uri)
-        try:
-            click.echo("Open this address in a browser and approve the access:\n")
-            click.echo(f"  {flow.url}\n")
-            answer = click.prompt("Paste the address the browser was sent back to")
-            await flow.complete(answer.strip())
-        finally:
-            await flow.aclose()
-
-    asyncio.run(run())
-    click.echo("Signed in; the tokens are in the token store.")
-
-
-@cli.command()
-@click.option(
-    "--ci",
-    type=click.Choice(["github", "gitlab"]),
-    help="Write a CI pipeline: .github/workflows/confsync.yml or .gitlab-ci.yml.",
-)
-@click.option(
-    "--repo-url",
-    metavar="URL",
-    help="The git repo CI installs confsync from (default: where this one was installed from).",
-)
-@click.option("--force", is_flag=True, help="Overwrite a file that is already there.")
-@click.argument(
-    "target", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path)
-)
-@click.pass_context
-def init(
-    ctx: click.Context, ci: str | None, repo_url: str | None, force: bool, target: Path | None
-) -> None:
-    """Set up the repo in DIR (default: -C or the current folder) for confsync.
-
-    \b
-    --ci github  a GitHub Actions workflow: plan comment on pull requests, apply on
-                 pushes to main, a scheduled drift check
-    --ci gitlab  the same as .gitlab-ci.yml
-    The secrets it lists are the ${VARIABLES} that DIR/confsync.yaml refers to.
-    """
-    if ci is None:
-        raise click.UsageError("say what to set up: --ci github or --ci gitlab")
-    from confsync.ci.scaffold import write_pipeline
-
-    written = write_pipeline(ci, _directory(ctx, target), repo_url=repo_url, force=force)
-    for line in written.summary():
-        click.echo(line)
 
 
 @cli.command("ci-comment")

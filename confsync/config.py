@@ -145,7 +145,11 @@ class ApiTokenAuth(_Strict):
     token: SecretRef
     scoped: bool = Field(
         default=False,
-        description="A scoped API token: requests go through the api.atlassian.com gateway.",
+        description="A scoped API token: requests go through the API gateway (api_url).",
+    )
+    api_url: SiteUrl = Field(
+        default="https://api.atlassian.com",
+        description="The API gateway a scoped token goes through (Atlassian's by default).",
     )
 
 
@@ -294,6 +298,9 @@ class KindDefaults(_Strict):
     parent: ParentSetting = Field(description="none | {create: TITLE} | {existing: TITLE or id}")
     title: NameText
     pdf: bool = True
+    chart: bool = Field(
+        default=True, description="Attach a chart of the votes (PNG) and show it on the page."
+    )
 
 
 class KindOverrides(_Strict):
@@ -302,12 +309,14 @@ class KindOverrides(_Strict):
     )
     title: NameText | None = None
     pdf: bool | None = None
+    chart: bool | None = None
 
     def over(self, defaults: KindDefaults) -> KindDefaults:
         return KindDefaults(
             parent=defaults.parent if self.parent is None else self.parent,
             title=defaults.title if self.title is None else self.title,
             pdf=defaults.pdf if self.pdf is None else self.pdf,
+            chart=defaults.chart if self.chart is None else self.chart,
         )
 
 

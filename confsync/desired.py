@@ -25,20 +25,29 @@ from confsync.config import (
     Config,
     CreateParent,
     ExistingParent,
-    HealthCheckDefaults,
     KindDefaults,
     Team,
 )
 from confsync.errors import ConfsyncError, StalePlanError
 from confsync.loading import LoadedReport, Repo
 from confsync.paths import Refused, file_digest, inside, read_file
-from confsync.render.charts import chart_inputs
+from confsync.render.charts import chart_inputs, has_votes, report_chart
 from confsync.render.notice import notice
 from confsync.render.pages import PageFile, PageRenderer, RenderError, previous_of
+from confsync.render.pdf import print_inputs
 from confsync.reports import HealthCheck
 from confsync.types import DesiredAttachment, DesiredPage, PageAddress, ParentRef, ReportKind
 
-__all__ = ["DIGEST_FORMAT", "chart_filename", "desired_pages", "digest_of", "read_attachment"]
+__all__ = [
+    "DIGEST_FORMAT",
+    "attachment_bytes",
+    "chart_filename",
+    "desired_pages",
+    "digest_of",
+    "image_bytes",
+    "pdf_cover",
+    "read_attachment",
+]
 
 DIGEST_FORMAT = 1
 """Bumped when what a digest covers changes, so every page is re-published once."""
@@ -91,12 +100,38 @@ def _page_digest(
     )
 
 
+def pdf_cover(loaded: LoadedReport) -> str:
+    """The line under the title on the PDF's first page."""
+    day = loaded.report.date
+    return f"{loaded.team.name} · {loaded.kind.value.replace('-', ' ')} of {day.day} {day:%B %Y}"
+
+
+def _pdf(
+    loaded: LoadedReport, body: str, files: tuple[DesiredAttachment, ...]
+) -> DesiredAttachment:
+    """The PDF is printed from the page body and the images it shows: its digest covers
+    exactly those (and the print stylesheet), so any change to the page prints it again."""
+    inputs = {
+        "body": body,
+        "title": loaded.title,
+        "cover": pdf_cover(loaded),
+        "images": sorted((a.filename, a.digest) for a in files if a.media_type in _IMAGE_TYPES),
+        **print_inputs(),
+    }
+    return DesiredAttachment(
+        filename=pdf_filename(loaded.address),
+        media_type="application/pdf",
+        digest=digest_of(inputs),
+        origin="pdf",
+    )
+
+
 def _attachments(
-    repo: Repo, loaded: LoadedReport, settings: KindDefaults, print_source: str
+    repo: Repo, loaded: LoadedReport, settings: KindDefaults
 ) -> tuple[DesiredAttachment, ...]:
+    """The chart and the report's files (the PDF is added once the body is rendered)."""
     found: list[DesiredAttachment] = []
-    if isinstance(settings, HealthCheckDefaults) and settings.chart:
-        assert isinstance(loaded.report, HealthCheck)
+    if settings.chart and has_votes(loaded.report):
         found.append(
             DesiredAttachment(
                 filename=chart_filename(loaded.address),
@@ -124,21 +159,6 @@ def _attachments(
                 path=path.relative_to(root).as_posix(),
             )
         )
-    if settings.pdf:
-        inputs = {
-            "report": loaded.report.model_dump(mode="json"),
-            "title": loaded.title,
-            "team": loaded.team.name,
-            "template": print_source,
-        }
-        found.append(
-            DesiredAttachment(
-                filename=pdf_filename(loaded.address),
-                media_type="application/pdf",
-                digest=digest_of(inputs),
-                origin="pdf",
-            )
-        )
     return tuple(found)
 
 
@@ -146,7 +166,6 @@ def desired_pages(
     repo: Repo,
     *,
     renderer_for: Callable[[Team], PageRenderer] | None = None,
-    print_template_source: str = "",
 ) -> list[DesiredPage]:
     """Every page the repo asks for: parents first, then reports, each sorted by address.
 
@@ -180,11 +199,11 @@ def desired_pages(
             parents[parent.address] = _parent_page(
                 repo.config, renderer(team), team, kind, settings.parent
             )
-        attachments = _attachments(repo, loaded, settings, print_template_source)
+        attachments = _attachments(repo, loaded, settings)
         files = [
             PageFile(a.filename, a.media_type in _IMAGE_TYPES)
             for a in attachments
-            if a.origin != "chart"
+            if a.origin == "file"
         ]
         chart = next((a.filename for a in attachments if a.origin == "chart"), None)
         try:
@@ -194,10 +213,14 @@ def desired_pages(
                     loaded.report, team_name=team.name, previous=previous, files=files, chart=chart
                 )
             else:
-                body = renderer(team).retrospective(loaded.report, team_name=team.name, files=files)
+                body = renderer(team).retrospective(
+                    loaded.report, team_name=team.name, files=files, chart=chart
+                )
         except RenderError as exc:
             raise RenderError(f"{loaded.source}: {exc}") from exc
         body = _with_notice(repo.config, loaded.source, body)
+        if settings.pdf:
+            attachments = (*attachments, _pdf(loaded, body, attachments))
         digest = _page_digest(loaded.address, team.space, parent, loaded.title, body, attachments)
         pages.append(
             DesiredPage(
@@ -253,3 +276,26 @@ def read_attachment(root: Path, attachment: DesiredAttachment) -> bytes:
     if hashlib.sha256(data).hexdigest()[:20] != attachment.digest:
         raise StalePlanError(f"{attachment.path} changed since the plan was made: run plan again")
     return data
+
+
+def attachment_bytes(repo: Repo, page: DesiredPage, filename: str) -> bytes:
+    """The bytes of a chart or file attachment of ``page`` (a PDF is printed by render.pdf)."""
+    found = next(a for a in page.attachments if a.filename == filename)
+    if found.origin == "chart":
+        return report_chart(next(r.report for r in repo.reports if r.address == page.address))
+    return read_attachment(Path(os.path.realpath(repo.root)), found)
+
+
+def image_bytes(
+    repo: Repo,
+    page: DesiredPage,
+    read: Callable[[DesiredPage, str], bytes] | None = None,
+) -> dict[str, bytes]:
+    """The images ``page`` attaches, by name: what its PDF shows, the very bytes attached
+    (``read``, by default ``attachment_bytes``, gives the bytes of one)."""
+    read = read or (lambda page, name: attachment_bytes(repo, page, name))
+    return {
+        a.filename: read(page, a.filename)
+        for a in page.attachments
+        if a.origin != "pdf" and a.media_type in _IMAGE_TYPES
+    }

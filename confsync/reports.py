@@ -104,9 +104,13 @@ class _Report(_Strict):
     date: Date
     facilitator: Name | None = None
     participants: list[Name] = []
-    summary: Text | None = None
+    summary: Text | None = Field(
+        default=None, description="Markdown is fine (CommonMark, tables; no HTML)."
+    )
     actions: list[ActionItem] = []
-    notes: Text | None = Field(default=None, description="Free text; markdown-ish is fine.")
+    notes: Text | None = Field(
+        default=None, description="Free text; markdown is fine (CommonMark, tables; no HTML)."
+    )
     attachments: list[Annotated[str, Field(min_length=1)]] = Field(
         default=[], description="Files (images, PDFs) to attach, relative to the report file."
     )

@@ -20,11 +20,14 @@ __all__ = [
     "ManagedMark",
     "ObservedAttachment",
     "ObservedPage",
+    "Operation",
     "Page",
     "PageAddress",
+    "PageMatch",
     "PageStatus",
     "PageVersion",
     "ParentRef",
+    "Permission",
     "ReportKind",
     "Space",
 ]
@@ -91,8 +94,9 @@ class ParentRef:
 class DesiredAttachment:
     """A file that should be attached to a desired page.
 
-    ``digest`` is computed from the inputs that produce the file (for a PDF: the report and the
-    template), never from rendered bytes, so planning never has to render anything heavy.
+    ``digest`` is computed from the inputs that produce the file (for a PDF: the page body, the
+    images it shows and the print stylesheet), never from rendered bytes, so planning never has
+    to render anything heavy.
     """
 
     filename: str
@@ -217,3 +221,36 @@ class ObservedPage:
 class ObservedAttachment:
     attachment: Attachment
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageMatch:
+    """A page a title search found, with the titles of its ancestors (root first), so that
+    two pages with one title in different places can be told apart."""
+
+    page: Page
+    ancestors: tuple[str, ...] = ()
+
+
+class Operation(enum.StrEnum):
+    """What publishing asks of a space."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UPLOAD = "upload"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Whether the signed-in credential may do ``operation`` in a space.
+
+    ``granted`` is None when Confluence does not say without trying (a test publish tells);
+    ``source`` names what was read (a scope, a space permission); ``remedy`` what to do when
+    it is missing.
+    """
+
+    operation: Operation
+    granted: bool | None
+    source: str
+    remedy: str = ""

@@ -5,10 +5,16 @@ Nothing here prints or exits; the CLI shows what these return.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cache, partial
 from pathlib import Path
 
 import httpx
@@ -18,23 +24,30 @@ from confsync.apply import ApplyResult, Progress, apply_plan
 from confsync.confluence import make_backend
 from confsync.confluence.api import Confluence
 from confsync.confluence.base import MAX_BODY_BYTES
-from confsync.desired import desired_pages, digest_of, read_attachment
+from confsync.desired import (
+    attachment_bytes,
+    desired_pages,
+    digest_of,
+    image_bytes,
+    pdf_cover,
+)
 from confsync.errors import ConfsyncError, InputError, PlanError, Problem, StalePlanError
+from confsync.glyphs import glyph_warnings
 from confsync.loading import LoadedReport, Repo, load_repo
 from confsync.lock import LOCK_TTL, SpaceLocks
 from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin, Selection
 from confsync.plan.planner import make_plan
 from confsync.plan.recheck import moved_on
-from confsync.render.charts import health_check_chart
+from confsync.preview import PreviewEntry, write_preview
+from confsync.render.fonts import require_fonts
 from confsync.render.pages import RenderError
-from confsync.render.pdf import print_template_source, render_pdf
-from confsync.reports import HealthCheck
+from confsync.render.pdf import render_pdf
 from confsync.selection import changed_files, check_teams, notice, select
+from confsync.setup_check import CheckReport, run_check
 from confsync.teams import TeamInfo, team_infos
-from confsync.types import CurrentUser, DesiredPage, Space
+from confsync.types import DesiredPage, Page, PageStatus, PageVersion
 
 __all__ = [
-    "Connection",
     "Workspace",
     "check_connection",
     "check_plan_origin",
@@ -45,6 +58,7 @@ __all__ = [
     "prepare",
     "run_apply",
     "run_plan",
+    "run_preview",
 ]
 
 
@@ -58,6 +72,13 @@ class Workspace:
     selection: Selection
     notice: str | None = None
     """For the user: what a partial selection covers, and that prune is off."""
+    render_warnings: tuple[Problem, ...] = ()
+    """Found while rendering: report text no installed font can draw (glyphs.py)."""
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Everything to warn about: the repo's, then rendering's."""
+        return self.repo.warnings + self.render_warnings
 
     def by_address(self) -> dict[str, DesiredPage]:
         return {str(d.address): d for d in self.desired}
@@ -94,7 +115,7 @@ def prepare(
         commit, changed = changed_files(root, changed_since)
         selection = replace(selection, changed_since_commit=commit)
     try:
-        desired = desired_pages(repo, print_template_source=print_template_source())
+        desired = desired_pages(repo)
     except RenderError as exc:
         raise ConfsyncError(f"cannot render a page: {exc}") from exc
     oversized = _oversized(repo, desired)
@@ -108,7 +129,8 @@ def prepare(
         selection=None if selection.everything else selection,
     )
     note = notice(selection, chosen, total=len(repo.reports))
-    return Workspace(repo, tuple(chosen), origin, selection, note)
+    warnings = tuple(glyph_warnings(repo))
+    return Workspace(repo, tuple(chosen), origin, selection, note, warnings)
 
 
 def _oversized(repo: Repo, desired: Sequence[DesiredPage]) -> list[Problem]:
@@ -234,45 +256,111 @@ async def check_still_current(plan: Plan, confluence: Confluence) -> None:
         )
 
 
+@contextmanager
+def _print_pool(plan: Plan) -> Iterator[Executor | None]:
+    """Processes to print PDFs in, one per core, when the plan uploads any: WeasyPrint is
+    CPU-bound and holds the GIL, so printing in the event loop's process would stall every
+    request of the apply. forkserver: forking a process that runs threads is unsafe."""
+    if not any(f.origin == "pdf" for c in plan.changes for f in c.attachments):
+        yield None
+        return
+    require_fonts()  # the clear error before any page is written, not a crash in a worker
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
+        yield pool
+
+
+async def _printed(pool: Executor | None, body: str, title: str, cover: str,
+                   files: Mapping[str, bytes]) -> bytes:  # fmt: skip
+    job = partial(render_pdf, body, title=title, cover=cover, files=files)
+    if pool is None:
+        return job()
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, job)
+    except BrokenProcessPool as exc:
+        raise ConfsyncError(
+            f"printing the PDF of {title!r} crashed its process (a missing font or library?): "
+            "run confsync validate, or set pdf: false"
+        ) from exc
+
+
 async def run_apply(
     workspace: Workspace, plan: Plan, confluence: Confluence, progress: Progress | None = None
 ) -> ApplyResult:
     check_plan_origin(workspace, plan)
 
-    def attachment_data(page: DesiredPage, file: AttachmentChange) -> bytes:
-        if file.origin == "pdf":
-            loaded = workspace.report_at(str(page.address))
-            return render_pdf(loaded.report, title=loaded.title, team_name=loaded.team.name)
-        if file.origin == "chart":
-            report = workspace.report_at(str(page.address)).report
-            assert isinstance(report, HealthCheck)
-            return health_check_chart(report)
-        found = next(a for a in page.attachments if a.filename == file.filename)
-        return read_attachment(workspace.repo.root, found)
+    repo = workspace.repo
+    desired = workspace.by_address()
 
-    return await apply_plan(
-        plan,
-        workspace.by_address(),
-        confluence,
-        attachment_data=attachment_data,
-        progress=progress,
-    )
+    async def print_pdf(page: DesiredPage) -> bytes:
+        cover = pdf_cover(workspace.report_at(str(page.address)))
+        images = image_bytes(repo, page, file_bytes)
+        return await _printed(pool, page.body, page.title, cover, images)
+
+    @cache
+    def chart(address: str, filename: str) -> bytes:
+        # Drawn once for the upload and the PDF both (a chart is drawn in this process).
+        return attachment_bytes(repo, desired[address], filename)
+
+    def file_bytes(page: DesiredPage, filename: str) -> bytes:
+        if any(a.filename == filename and a.origin == "chart" for a in page.attachments):
+            return chart(str(page.address), filename)
+        return attachment_bytes(repo, page, filename)
+
+    def attachment_data(page: DesiredPage, file: AttachmentChange) -> bytes | Awaitable[bytes]:
+        if file.origin != "pdf":
+            return file_bytes(page, file.filename)
+        return printing.pop(str(page.address), None) or print_pdf(page)
+
+    with _print_pool(plan) as pool:
+        # Every PDF starts printing now, in the pool, while apply writes pages: printing then
+        # overlaps the whole run instead of each page waiting for its own PDF.
+        printing = {
+            c.address: asyncio.ensure_future(print_pdf(desired[c.address]))
+            for c in plan.changes
+            if c.address in desired and any(f.origin == "pdf" for f in c.attachments)
+        }
+        try:
+            return await apply_plan(
+                plan, desired, confluence, attachment_data=attachment_data, progress=progress
+            )
+        finally:
+            # PDFs of pages that failed before their upload: not needed, not left running.
+            for task in printing.values():
+                task.cancel()
+            await asyncio.gather(*printing.values(), return_exceptions=True)
 
 
-@dataclass(frozen=True)
-class Connection:
-    """Who confsync signs in as, and the spaces of the config it can see."""
+async def check_connection(
+    workspace: Workspace, confluence: Confluence, *, teams: Sequence[str] = ()
+) -> CheckReport:
+    """Sign in, then per team (all, or those named): the space, the parents, the permissions
+    (see ``setup_check``); raises the client's error when signing in fails."""
+    return await run_check(workspace.repo.config, confluence, teams)
 
-    user: CurrentUser
-    spaces: tuple[Space, ...]
 
+async def run_preview(
+    workspace: Workspace, out: Path, *, offline: bool, changed_only: bool
+) -> list[PreviewEntry]:
+    """Write the review preview (preview.py): against Confluence's plan, or, offline, every
+    page as new."""
+    if offline:
+        return write_preview(workspace.repo, workspace.desired, out, changed_only=changed_only)
+    async with open_backend(workspace) as confluence:
+        plan = await run_plan(workspace, confluence)
 
-async def check_connection(workspace: Workspace, confluence: Confluence) -> Connection:
-    """Sign in and look up every team's space; raises the client's error when one fails."""
-    user = await confluence.current_user()
-    keys = sorted({t.space for t in workspace.repo.config.teams})
-    spaces = [await confluence.space(key) for key in keys]
-    return Connection(user, tuple(spaces))
+        def page_url(page_id: str) -> str:
+            found = Page(page_id, "", "", None, PageStatus.CURRENT, PageVersion(1))
+            return confluence.page_url(found)
+
+        return write_preview(
+            workspace.repo,
+            workspace.desired,
+            out,
+            plan=plan,
+            page_url=page_url,
+            changed_only=changed_only,
+        )
 
 
 def list_teams(root: Path) -> tuple[TeamInfo, ...]:

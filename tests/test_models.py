@@ -190,6 +190,12 @@ def test_a_team_can_turn_the_health_check_chart_off() -> None:
     assert settings.chart is False
 
 
+def test_a_team_can_turn_the_retrospective_chart_off() -> None:
+    assert config().kind_settings(config().teams[0], "retrospective").chart is True
+    loaded = config(teams=[{**TEAM, "retrospectives": {"chart": False}}])
+    assert loaded.kind_settings(loaded.teams[0], "retrospective").chart is False
+
+
 def test_a_team_without_overrides_gets_the_defaults() -> None:
     loaded = config()
     team = loaded.teams[0]

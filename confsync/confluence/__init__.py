@@ -26,7 +26,6 @@ from confsync.config import (
     BasicAuth,
     ConfluenceSettings,
     PatAuth,
-    resolve,
 )
 from confsync.confluence.api import MARK_KEY, Confluence
 from confsync.confluence.auth import (
@@ -41,6 +40,7 @@ from confsync.confluence.credentials import (
     oauth_client,
     oauth_remedy,
     refresh_hint,
+    seed_token,
     token_store,
 )
 from confsync.confluence.datacenter import DataCenterBackend
@@ -64,7 +64,6 @@ __all__ = [
 SANDBOX_ORIGIN = "http://sandbox.local"
 SANDBOX_SERVE_ORIGIN = "http://127.0.0.1:8090"
 SANDBOX_CONTEXT = {"cloud": "/wiki", "datacenter": "/confluence"}
-GATEWAY = "https://api.atlassian.com"
 
 
 def make_backend(
@@ -126,14 +125,15 @@ def make_backend(
             site = http(header, url)
 
             async def scoped_base() -> str:
-                return _gateway_url(GATEWAY, await cloud_id_from_tenant_info(site, url))
+                found = await cloud_id_from_tenant_info(site, url)
+                return _gateway_url(auth.api_url.rstrip("/"), found)
 
             return CloudBackend(http(header, scoped_base), site_url=url, closers=[site.aclose])
         if settings.edition == "cloud":
             return CloudBackend(http(header, url), site_url=url)
         return DataCenterBackend(http(header, url), site_url=url)
 
-    seed = resolve(auth.refresh_token, env) if auth.refresh_token else None
+    seed = seed_token(auth, env)
     oauth = oauth_client(auth, url, env, redactor)
     remedy = oauth_remedy(auth)
     token_http = HttpClient(
@@ -162,7 +162,10 @@ def make_backend(
     cloud_id = auth.cloud_id
 
     async def gateway_base() -> str:
-        found = cloud_id or await cloud_id_from_resources(main, api_url, url)
+        # The site chosen at login, kept in the token store, unless the config names one.
+        await refresher.access_token()
+        found = cloud_id or refresher.cloud_id
+        found = found or await cloud_id_from_resources(main, api_url, url)
         return _gateway_url(api_url, found)
 
     main = http(bearer, gateway_base)

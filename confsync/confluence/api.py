@@ -28,7 +28,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, Self, runtime_checkable
 
-from confsync.types import Attachment, ContentProperty, CurrentUser, ManagedMark, Page, Space
+from confsync.types import (
+    Attachment,
+    ContentProperty,
+    CurrentUser,
+    ManagedMark,
+    Page,
+    PageMatch,
+    Permission,
+    Space,
+)
 
 __all__ = ["MARK_KEY", "Confluence"]
 
@@ -49,6 +58,16 @@ class Confluence(Protocol):
 
     async def space(self, key: str) -> Space:
         """The space with this key; ``NotFoundError`` when missing or not visible."""
+        ...
+
+    async def spaces(self) -> list[Space]:
+        """Every space the credentials may see (paging followed to the end)."""
+        ...
+
+    async def permissions(self, space: Space) -> tuple[Permission, ...]:
+        """Whether the credentials may create, update, upload and delete in the space, from
+        what Confluence tells without a write: the granted OAuth scopes, and the space
+        operations the edition reports. One ``Permission`` per ``Operation``, in its order."""
         ...
 
     async def pages_in_space(self, space: Space) -> list[Page]:
@@ -179,9 +198,14 @@ class Confluence(Protocol):
         ...
 
     async def search_pages(
-        self, text: str, *, space_key: str | None = None, limit: int = 25
-    ) -> list[Page]:
-        """Pages whose title matches ``text`` (CQL ``title ~``), for parent-page autocomplete."""
+        self, text: str, *, space_key: str | None = None, limit: int | None = 25
+    ) -> list[PageMatch]:
+        """Pages whose title matches ``text`` (CQL ``title ~``), with their ancestors, for
+        picking a parent page; paging followed up to ``limit`` results (None: all)."""
+        ...
+
+    def space_url(self, space: Space) -> str:
+        """A browser link to the space (on the site)."""
         ...
 
     def page_url(self, page: Page) -> str:

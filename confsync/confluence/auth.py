@@ -36,9 +36,19 @@ _REFRESH_SKEW = 60.0  # refresh this many seconds before the access token expire
 class CredentialsAuth(httpx.Auth):
     """An ``httpx.Auth`` that can name itself in messages (satisfies ``errormap.Identity``)."""
 
-    def __init__(self, *, description: str, remedy: str) -> None:
+    def __init__(self, *, description: str, remedy: str, scope_remedy: str | None = None) -> None:
         self._description = description
         self._remedy = remedy
+        self._scope_remedy = scope_remedy
+
+    def scope_advice(self, scope: str | None) -> str:
+        """What to do when Confluence says the credentials lack ``scope`` (errormap asks)."""
+        if self._scope_remedy is not None:
+            return self._scope_remedy.format(scope=scope or "the missing scope")
+        return (
+            "Add the scope to the app in the Atlassian developer console, then sign in again "
+            "with `confsync login`."
+        )
 
     @property
     def description(self) -> str:
@@ -58,18 +68,29 @@ class CredentialsAuth(httpx.Auth):
 class HeaderAuth(CredentialsAuth):
     """A fixed ``Authorization`` header: basic (API token, password) or bearer (PAT)."""
 
-    def __init__(self, header: str, *, description: str, remedy: str) -> None:
-        super().__init__(description=description, remedy=remedy)
+    def __init__(
+        self, header: str, *, description: str, remedy: str, scope_remedy: str | None = None
+    ) -> None:
+        super().__init__(description=description, remedy=remedy, scope_remedy=scope_remedy)
         self._header = header
 
     @classmethod
     def basic(
-        cls, user: str, secret: str, *, redactor: Redactor, description: str, remedy: str
+        cls,
+        user: str,
+        secret: str,
+        *,
+        redactor: Redactor,
+        description: str,
+        remedy: str,
+        scope_remedy: str | None = None,
     ) -> HeaderAuth:
         redactor.add(secret)
         encoded = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
         redactor.add(encoded)
-        return cls(f"Basic {encoded}", description=description, remedy=remedy)
+        return cls(
+            f"Basic {encoded}", description=description, remedy=remedy, scope_remedy=scope_remedy
+        )
 
     @classmethod
     def bearer(cls, token: str, *, redactor: Redactor, description: str, remedy: str) -> HeaderAuth:
@@ -135,6 +156,19 @@ class TokenRefresher:
     def __repr__(self) -> str:
         return f"TokenRefresher({self.client!r}, store={self._store!r})"
 
+    @property
+    def granted_scopes(self) -> frozenset[str] | None:
+        """The scopes of the access token in use (None before the first request)."""
+        current = self._current
+        return None if current is None else frozenset(current.scope.split())
+
+    @property
+    def cloud_id(self) -> str | None:
+        """The Cloud site chosen at ``confsync login`` (None before the first request, or for
+        tokens that came from a seed refresh token alone)."""
+        current = self._current
+        return None if current is None else current.cloud_id
+
     def _fresh(self, tokens: TokenSet | None) -> bool:
         return tokens is not None and tokens.expires_at - _REFRESH_SKEW > self._clock()
 
@@ -161,9 +195,10 @@ class TokenRefresher:
                 candidates = [t for t in (stored and stored.refresh_token, self._seed) if t]
                 refusals: list[str] = []
                 for refresh_token in dict.fromkeys(candidates):
-                    tokens = await self._spend(refresh_token, refusals)
-                    if tokens is None:
+                    spent = await self._spend(refresh_token, refusals)
+                    if spent is None:
                         continue
+                    tokens = spent.carrying(stored)
                     # Persist first: the old refresh token is spent from this moment on.
                     self._store.write(self.client.key(), tokens)
                     self._current = tokens
@@ -243,6 +278,16 @@ class OAuthAuth(CredentialsAuth):
     def __init__(self, refresher: TokenRefresher, *, description: str, remedy: str) -> None:
         super().__init__(description=description, remedy=remedy)
         self.refresher = refresher
+
+    def scope_advice(self, scope: str | None) -> str:
+        # The exact command: what this sign-in was granted, plus the one that is missing.
+        granted = set(self.refresher.granted_scopes or ())
+        wanted = " ".join(sorted(granted | ({scope} if scope else set())))
+        named = scope or "the missing scope"
+        return (
+            f"Make sure the app has {named} (Atlassian developer console > the app > "
+            f'Permissions), then sign in again with: confsync login --scopes "{wanted}"'
+        )
 
     async def async_auth_flow(
         self, request: httpx.Request

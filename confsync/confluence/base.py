@@ -8,18 +8,37 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import anyio
 
+from confsync.confluence.auth import OAuthAuth
+from confsync.confluence.errormap import ScopeAdvice
 from confsync.confluence.http import HttpClient
-from confsync.errors import BadRequestError, ConfluenceError, PayloadTooLargeError
-from confsync.types import ContentProperty, ManagedMark, Page, Space
+from confsync.confluence.permissions import ScopeNeeds, SpaceNeeds, weigh
+from confsync.errors import (
+    BadRequestError,
+    ConflictError,
+    ConfluenceError,
+    PayloadTooLargeError,
+)
+from confsync.types import ContentProperty, ManagedMark, Page, Permission, Space
 
 __all__ = ["MAX_BODY_BYTES", "MAX_TITLE_LENGTH", "BackendBase", "check_page", "mark_from"]
 
 MAX_BODY_BYTES = 5_242_880  # Confluence: 413 above (docs/confluence-api.md "Errors that matter")
 MAX_TITLE_LENGTH = 255  # and 400 above this many characters
+
+
+def _advice(identity: object) -> Callable[[str], str]:
+    """How to get a missing scope: the credentials' own advice (the exact command), else
+    the general one."""
+    if isinstance(identity, ScopeAdvice):
+        return identity.scope_advice
+    return lambda scope: (
+        f"Add {scope} to the app (Cloud: the developer console's Permissions; Data Center: "
+        "the application link), then sign in again with `confsync login`."
+    )
 
 
 def mark_from(value: Any) -> ManagedMark | None:
@@ -53,6 +72,10 @@ class BackendBase(abc.ABC):
 
     edition: str
     ids_per_request: int
+    scope_needs: ClassVar[ScopeNeeds]
+    """What each operation asks of an OAuth token, in this edition's scope names."""
+    space_needs: ClassVar[SpaceNeeds] = {}
+    """What each operation asks of the space's reported operations (when it reports any)."""
 
     def __init__(
         self,
@@ -99,7 +122,73 @@ class BackendBase(abc.ABC):
 
         await self._write_mark(page_id, value, existing, lookup)
 
+    async def permissions(self, space: Space) -> tuple[Permission, ...]:
+        identity = self.http.identity
+        scopes = None
+        if isinstance(identity, OAuthAuth):
+            scopes = identity.refresher.granted_scopes
+            if scopes is None:
+                await self.current_user()  # the token's scopes are known once it is fetched
+                scopes = identity.refresher.granted_scopes
+        return weigh(
+            space_key=space.key,
+            who=identity.description,
+            scopes=scopes,
+            scope_needs=self.scope_needs,
+            operations=await self._space_operations(space),
+            space_needs=self.space_needs,
+            scope_advice=_advice(identity),
+        )
+
+    async def create_space_property(
+        self, space: Space, key: str, value: dict[str, Any]
+    ) -> ContentProperty | None:
+        async def lookup() -> ContentProperty | None:
+            found = await self.space_property(space, key)
+            return found if found is not None and found.value == value else None
+
+        try:
+            return await self._post_space_property(space, key, value, lookup)
+        except (BadRequestError, ConflictError):
+            # A key that exists is refused with 400 (Cloud v2) or 409 (Data Center): taken,
+            # if it is there now; any other refusal is the caller's to know.
+            if await self.space_property(space, key) is not None:
+                return None
+            raise
+
+    async def update_space_property(
+        self, space: Space, current: ContentProperty, value: dict[str, Any]
+    ) -> ContentProperty:
+        async def lookup() -> ContentProperty | None:
+            found = await self.space_property(space, current.key)
+            return found if found is not None and found.value == value else None
+
+        return await self._put_space_property(space, current, value, lookup)
+
     # ---- primitives each edition provides --------------------------------------------------
+
+    @abc.abstractmethod
+    async def space_property(self, space: Space, key: str) -> ContentProperty | None: ...
+
+    @abc.abstractmethod
+    async def _post_space_property(
+        self,
+        space: Space,
+        key: str,
+        value: dict[str, Any],
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
+    ) -> ContentProperty:
+        """Create the property once (``lookup`` finds an earlier, unanswered create's)."""
+
+    @abc.abstractmethod
+    async def _put_space_property(
+        self,
+        space: Space,
+        current: ContentProperty,
+        value: dict[str, Any],
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
+    ) -> ContentProperty:
+        """Replace the value, version-checked against ``current``."""
 
     @abc.abstractmethod
     async def _mark_property(self, page_id: str) -> ContentProperty | None:
@@ -114,6 +203,14 @@ class BackendBase(abc.ABC):
         lookup: Callable[[], Awaitable[ContentProperty | None]],
     ) -> None:
         """Create (``existing`` None) or replace the property, once (``lookup`` for retries)."""
+
+    @abc.abstractmethod
+    async def current_user(self) -> Any: ...
+
+    @abc.abstractmethod
+    async def _space_operations(self, space: Space) -> frozenset[tuple[str, str]] | None:
+        """The ``(operation, targetType)`` pairs the space allows the user; None when the
+        edition cannot say."""
 
     @abc.abstractmethod
     async def pages_by_title(self, space: Space, title: str) -> list[Page]: ...

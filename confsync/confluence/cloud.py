@@ -18,12 +18,15 @@ from confsync.confluence import v1
 from confsync.confluence.api import MARK_KEY
 from confsync.confluence.base import BackendBase, check_page
 from confsync.confluence.errormap import Call
-from confsync.errors import BadRequestError, ConflictError, NotFoundError
+from confsync.confluence.permissions import ScopeNeeds, SpaceNeeds
+from confsync.errors import NotFoundError
 from confsync.types import (
     Attachment,
     ContentProperty,
     CurrentUser,
+    Operation,
     Page,
+    PageMatch,
     PageVersion,
     Space,
 )
@@ -39,6 +42,35 @@ _WRITE_PAGE = "write:page:confluence"
 # The v2 spec asks the space scopes for space properties (not the space.property ones of v1).
 _READ_SPACE_PROPS = "read:space:confluence"
 _WRITE_SPACE_PROPS = "write:space:confluence"
+
+
+_GRANULAR_OR_CLASSIC = {
+    "page": (frozenset({_WRITE_PAGE}), frozenset({"write:confluence-content"})),
+    "file": (
+        frozenset({"write:attachment:confluence"}),
+        frozenset({"write:confluence-file"}),
+    ),
+    "delete": (
+        frozenset({"delete:page:confluence"}),
+        frozenset({"write:confluence-content"}),
+    ),
+}
+SCOPE_NEEDS: ScopeNeeds = {
+    Operation.CREATE: _GRANULAR_OR_CLASSIC["page"],
+    Operation.UPDATE: _GRANULAR_OR_CLASSIC["page"],
+    Operation.UPLOAD: _GRANULAR_OR_CLASSIC["file"],
+    Operation.DELETE: _GRANULAR_OR_CLASSIC["delete"],
+}
+"""Granular scopes, or their classic equivalents (docs/confluence-api.md "OAuth scopes")."""
+
+SPACE_NEEDS: SpaceNeeds = {
+    Operation.CREATE: ("create", "page"),
+    # Confluence's "Add pages" space permission covers editing; spaces report no "update".
+    # https://support.atlassian.com/confluence-cloud/docs/assign-space-permissions/
+    Operation.UPDATE: ("create", "page"),
+    Operation.UPLOAD: ("create", "attachment"),
+    Operation.DELETE: ("delete", "page"),
+}
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
@@ -74,6 +106,8 @@ class CloudBackend(BackendBase):
 
     edition = "cloud"
     ids_per_request = LIMIT
+    scope_needs = SCOPE_NEEDS
+    space_needs = SPACE_NEEDS
 
     async def current_user(self) -> CurrentUser:
         data = await self.http.get_json(
@@ -101,6 +135,38 @@ class CloudBackend(BackendBase):
             f"Space {key} does not exist or {self.http.identity.description} cannot see it. "
             "Check the team's space key in confsync.yaml and the account's space permissions.",
             status=404,
+        )
+
+    async def spaces(self) -> list[Space]:
+        items = await self.http.collect(
+            f"{V2}/spaces",
+            call=Call("list the spaces", "read:space:confluence"),
+            params={"limit": LIMIT},
+        )
+        return [
+            Space(
+                id=str(item["id"]),
+                key=str(item.get("key", "")),
+                name=str(item.get("name", "")),
+                homepage_id=str(item["homepageId"]) if item.get("homepageId") else None,
+            )
+            for item in items
+        ]
+
+    def space_url(self, space: Space) -> str:
+        return f"{self.site_url}/spaces/{space.key}"
+
+    async def _space_operations(self, space: Space) -> frozenset[tuple[str, str]] | None:
+        # What the signed-in user may do in the space, as the space reports it (v2 only).
+        data = await self.http.get_json(
+            f"{V2}/spaces/{space.id}/operations",
+            call=Call(f"read what you may do in space {space.key}", "read:space:confluence"),
+        )
+        operations = data.get("operations") if isinstance(data, dict) else None
+        return frozenset(
+            (str(o.get("operation")), str(o.get("targetType")))
+            for o in (operations if isinstance(operations, list) else [])
+            if isinstance(o, dict)
         )
 
     async def _pages(self, params: Mapping[str, Any], what: str) -> list[Page]:
@@ -273,35 +339,29 @@ class CloudBackend(BackendBase):
         )
         return next((_property(item) for item in items if item.get("key") == key), None)
 
-    async def create_space_property(
-        self, space: Space, key: str, value: dict[str, Any]
-    ) -> ContentProperty | None:
-        async def lookup() -> ContentProperty | None:
-            found = await self.space_property(space, key)
-            return found if found is not None and found.value == value else None
-
-        try:
-            return await self.http.write(
-                "POST",
-                f"{V2}/spaces/{space.id}/properties",
-                call=Call(f"create the {key} property of space {space.key}", _WRITE_SPACE_PROPS),
-                parse=_property,
-                lookup=lookup,
-                json={"key": key, "value": value},
-            )
-        except (BadRequestError, ConflictError):
-            # v2 answers 400 for a key that exists: taken, if it is there now.
-            if await self.space_property(space, key) is not None:
-                return None
-            raise
-
-    async def update_space_property(
-        self, space: Space, current: ContentProperty, value: dict[str, Any]
+    async def _post_space_property(
+        self,
+        space: Space,
+        key: str,
+        value: dict[str, Any],
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
     ) -> ContentProperty:
-        async def lookup() -> ContentProperty | None:
-            found = await self.space_property(space, current.key)
-            return found if found is not None and found.value == value else None
+        return await self.http.write(
+            "POST",
+            f"{V2}/spaces/{space.id}/properties",
+            call=Call(f"create the {key} property of space {space.key}", _WRITE_SPACE_PROPS),
+            parse=_property,
+            lookup=lookup,
+            json={"key": key, "value": value},
+        )
 
+    async def _put_space_property(
+        self,
+        space: Space,
+        current: ContentProperty,
+        value: dict[str, Any],
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
+    ) -> ContentProperty:
         return await self.http.write(
             "PUT",
             f"{V2}/spaces/{space.id}/properties/{current.id}",
@@ -402,15 +462,13 @@ class CloudBackend(BackendBase):
         )
 
     async def search_pages(
-        self, text: str, *, space_key: str | None = None, limit: int = 25
-    ) -> list[Page]:
-        data = await self.http.get_json(
+        self, text: str, *, space_key: str | None = None, limit: int | None = 25
+    ) -> list[PageMatch]:
+        return await v1.search(
+            self.http,
             f"{V1}/content/search",
-            call=Call(f"search pages titled like {text!r}", "read:content-details:confluence"),
-            params={
-                "cql": v1.title_search_cql(text, space_key),
-                "limit": limit,
-                "expand": v1.CONTENT_EXPAND,
-            },
+            Call(f"search pages titled like {text!r}", "read:content-details:confluence"),
+            cql=v1.title_search_cql(text, space_key),
+            limit=limit,
+            page_size=LIMIT,
         )
-        return [v1.page(item) for item in data.get("results", [])][:limit]

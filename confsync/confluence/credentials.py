@@ -26,7 +26,10 @@ __all__ = [
     "oauth_client",
     "oauth_remedy",
     "refresh_hint",
+    "seed_token",
+    "store_key",
     "store_path",
+    "token_endpoint",
     "token_store",
     "variable",
 ]
@@ -44,10 +47,19 @@ def header_auth(
         email = resolve(auth.email, env)
         var = variable(auth.token)
         kind = "scoped API token" if auth.scoped else "API token"
+        scope_remedy = None
+        if auth.scoped:
+            # A scoped token's scopes are fixed when it is made: only a new token adds one.
+            scope_remedy = (
+                "Create a scoped API token that includes {scope} as well (Atlassian account > "
+                "Security > API tokens > Create API token with scopes) and put it in "
+                f"{var}."
+            )
         return HeaderAuth.basic(
             email,
             resolve(auth.token, env),
             redactor=redactor,
+            scope_remedy=scope_remedy,
             description=f"the {kind} of {email}",
             remedy=(
                 f"Check that {var} holds a current {kind} of {email} (tokens expire; create one "
@@ -80,6 +92,20 @@ def header_auth(
     )
 
 
+def seed_token(auth: OAuth2Auth | AppLinkAuth, env: Mapping[str, str]) -> str | None:
+    """The seed refresh token of ``refresh_token: ${VAR}``, or None when VAR is unset or empty.
+
+    The seed is for CI, where no token store survives; after ``confsync login`` the store is
+    enough, so an unset variable is no error here (the refresher says what to do when neither
+    holds a token). A value with white space or a control character is still refused.
+    """
+    if auth.refresh_token is None:
+        return None
+    if not env.get(variable(auth.refresh_token), ""):
+        return None
+    return resolve(auth.refresh_token, env)
+
+
 def oauth_remedy(auth: OAuth2Auth | AppLinkAuth) -> str:
     seed = (
         f", or put a new refresh token in {variable(auth.refresh_token)}"
@@ -110,11 +136,19 @@ def oauth_client(
     secret = resolve(auth.client_secret, env)
     redactor.add(secret)
     if isinstance(auth, OAuth2Auth):
-        token_url = f"{auth.auth_url.rstrip('/')}/oauth/token"
-        return OAuthClient(token_url, auth.client_id, secret, "json")
-    return OAuthClient(
-        f"{url.rstrip('/')}/rest/oauth2/latest/token", auth.client_id, secret, "form"
-    )
+        return OAuthClient(token_endpoint(auth, url), auth.client_id, secret, "json")
+    return OAuthClient(token_endpoint(auth, url), auth.client_id, secret, "form")
+
+
+def token_endpoint(auth: OAuth2Auth | AppLinkAuth, url: str) -> str:
+    if isinstance(auth, OAuth2Auth):
+        return f"{auth.auth_url.rstrip('/')}/oauth/token"
+    return f"{url.rstrip('/')}/rest/oauth2/latest/token"
+
+
+def store_key(auth: OAuth2Auth | AppLinkAuth, url: str) -> str:
+    """The token store's key for this client (``OAuthClient.key``), without its secret."""
+    return f"{token_endpoint(auth, url)}#{auth.client_id}"
 
 
 def refresh_hint(auth: OAuth2Auth | AppLinkAuth) -> str:

@@ -12,14 +12,28 @@ from confsync.confluence import v1
 from confsync.confluence.api import MARK_KEY
 from confsync.confluence.base import BackendBase, check_page
 from confsync.confluence.errormap import Call
-from confsync.errors import BadRequestError, ConflictError
-from confsync.types import Attachment, ContentProperty, CurrentUser, Page, Space
+from confsync.confluence.permissions import ScopeNeeds
+from confsync.types import (
+    Attachment,
+    ContentProperty,
+    CurrentUser,
+    Operation,
+    Page,
+    PageMatch,
+    Space,
+)
 
 __all__ = ["DataCenterBackend"]
 
 API = "/rest/api"
 LIMIT = 250  # servers may cap lower silently (expansions often cap at 100): next is followed
 IDS_PER_CQL = 100  # keeps "id in (...)" URLs far below common 8 KB request-line limits
+
+
+# The OAuth 2.0 provider's scopes nest: WRITE covers every write confsync makes.
+# https://confluence.atlassian.com/display/DOC/OAuth+2.0+scopes+for+incoming+links
+_WRITE = (frozenset({"WRITE"}), frozenset({"ADMIN"}), frozenset({"SYSTEM_ADMIN"}))
+SCOPE_NEEDS: ScopeNeeds = dict.fromkeys(Operation, _WRITE)
 
 
 def _property(item: Mapping[str, Any]) -> ContentProperty:
@@ -50,6 +64,7 @@ class DataCenterBackend(BackendBase):
 
     edition = "datacenter"
     ids_per_request = IDS_PER_CQL
+    scope_needs = SCOPE_NEEDS
 
     async def current_user(self) -> CurrentUser:
         data = await self.http.get_json(f"{API}/user/current", call=Call("read the signed-in user"))
@@ -69,6 +84,29 @@ class DataCenterBackend(BackendBase):
             name=str(data.get("name", key)),
             homepage_id=_homepage_id(data),
         )
+
+    async def spaces(self) -> list[Space]:
+        items = await self.http.collect(
+            f"{API}/space", call=Call("list the spaces"), params={"limit": LIMIT}
+        )
+        return [
+            Space(
+                id=str(item.get("id", "")),
+                key=str(item.get("key", "")),
+                name=str(item.get("name", "")),
+                homepage_id=_homepage_id(item),
+            )
+            for item in items
+        ]
+
+    def space_url(self, space: Space) -> str:
+        return f"{self.site_url}/display/{space.key}"
+
+    async def _space_operations(self, space: Space) -> frozenset[tuple[str, str]] | None:
+        # The 10.0.3 API reads space permissions (/space/{key}/permissions[/user/{key}]) only
+        # for space admins and lists direct grants, not those through groups: an absence
+        # would prove nothing, so Data Center cannot tell without trying.
+        return None
 
     async def _content(self, params: Mapping[str, Any], what: str, space: Space) -> list[Page]:
         items = await self.http.collect(
@@ -248,35 +286,29 @@ class DataCenterBackend(BackendBase):
             return None
         return _property(self.http.json(response, call))
 
-    async def create_space_property(
-        self, space: Space, key: str, value: dict[str, Any]
-    ) -> ContentProperty | None:
-        async def lookup() -> ContentProperty | None:
-            found = await self.space_property(space, key)
-            return found if found is not None and found.value == value else None
-
-        try:
-            return await self.http.write(
-                "POST",
-                f"{API}/space/{space.key}/property",
-                call=Call(f"create the {key} property of space {space.key}"),
-                parse=_property,
-                lookup=lookup,
-                json={"key": key, "value": value},
-            )
-        except (BadRequestError, ConflictError):
-            # 409 (or 400 on some versions) for a key that exists: taken, if it is there now.
-            if await self.space_property(space, key) is not None:
-                return None
-            raise
-
-    async def update_space_property(
-        self, space: Space, current: ContentProperty, value: dict[str, Any]
+    async def _post_space_property(
+        self,
+        space: Space,
+        key: str,
+        value: dict[str, Any],
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
     ) -> ContentProperty:
-        async def lookup() -> ContentProperty | None:
-            found = await self.space_property(space, current.key)
-            return found if found is not None and found.value == value else None
+        return await self.http.write(
+            "POST",
+            f"{API}/space/{space.key}/property",
+            call=Call(f"create the {key} property of space {space.key}"),
+            parse=_property,
+            lookup=lookup,
+            json={"key": key, "value": value},
+        )
 
+    async def _put_space_property(
+        self,
+        space: Space,
+        current: ContentProperty,
+        value: dict[str, Any],
+        lookup: Callable[[], Awaitable[ContentProperty | None]],
+    ) -> ContentProperty:
         return await self.http.write(
             "PUT",
             f"{API}/space/{space.key}/property/{current.key}",
@@ -358,15 +390,13 @@ class DataCenterBackend(BackendBase):
         )
 
     async def search_pages(
-        self, text: str, *, space_key: str | None = None, limit: int = 25
-    ) -> list[Page]:
-        data = await self.http.get_json(
+        self, text: str, *, space_key: str | None = None, limit: int | None = 25
+    ) -> list[PageMatch]:
+        return await v1.search(
+            self.http,
             f"{API}/content/search",
-            call=Call(f"search pages titled like {text!r}"),
-            params={
-                "cql": v1.title_search_cql(text, space_key),
-                "limit": limit,
-                "expand": v1.CONTENT_EXPAND,
-            },
+            Call(f"search pages titled like {text!r}"),
+            cql=v1.title_search_cql(text, space_key),
+            limit=limit,
+            page_size=LIMIT,
         )
-        return [v1.page(item) for item in data.get("results", [])][:limit]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,7 +29,7 @@ from confsync.errors import (
     TitleTakenError,
 )
 
-__all__ = ["Call", "Identity", "confluence_message", "error_for", "not_json"]
+__all__ = ["Call", "Identity", "ScopeAdvice", "confluence_message", "error_for", "not_json"]
 
 _TITLE_TAKEN = "a page with this title already exists"
 _SCOPE_MISMATCH = "scope does not match"
@@ -48,6 +48,13 @@ class Identity(Protocol):
     def remedy(self) -> str:
         """What to check when Confluence refuses them, e.g. which environment variable."""
         ...
+
+
+@runtime_checkable
+class ScopeAdvice(Protocol):
+    """Credentials that know how to get a missing scope (the exact command to run)."""
+
+    def scope_advice(self, scope: str | None) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -109,10 +116,15 @@ def error_for(
     if status == 401:
         if _SCOPE_MISMATCH in said.lower():
             needed = f"the OAuth scope {call.scope}" if call.scope else "another OAuth scope"
+            advice = (
+                identity.scope_advice(call.scope)
+                if isinstance(identity, ScopeAdvice)
+                else "Add the scope to the app in the Atlassian developer console, then sign "
+                "in again with `confsync login`."
+            )
             return ScopeError(
                 f"Cannot {call.what}: {identity.description} lacks {needed} (401{quoted}). "
-                "Add the scope to the app in the Atlassian developer console, then sign in "
-                "again with `confsync login`.",
+                f"{advice}",
                 status=status,
             )
         return AuthError(

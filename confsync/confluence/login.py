@@ -89,8 +89,10 @@ def start_login(
     scopes: Sequence[str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     policy: RetryPolicy | None = None,
+    state: str | None = None,
 ) -> Login:
-    """A sign-in for the OAuth method of ``settings`` (``oauth2`` or ``app-link``)."""
+    """A sign-in for the OAuth method of ``settings`` (``oauth2`` or ``app-link``); ``state``
+    is made here unless a redirect listener already waits for one."""
     auth = settings.auth
     if not isinstance(auth, OAuth2Auth | AppLinkAuth) or settings.url is None:
         raise AuthError(
@@ -103,7 +105,7 @@ def start_login(
     client = oauth_client(auth, url, env, redactor)
     cloud = isinstance(auth, OAuth2Auth)
     pkce = None if cloud else Pkce()
-    state = secrets.token_urlsafe(16)
+    state = state or secrets.token_urlsafe(16)
     if isinstance(auth, OAuth2Auth):
         authorize = f"{auth.auth_url.rstrip('/')}/authorize"
     else:

@@ -25,13 +25,16 @@ from confsync.confluence.tokens import TokenSet, TokenStore
 from confsync.errors import AuthError, ConfluenceError
 
 __all__ = [
+    "CLASSIC_SCOPES",
     "CLOUD_SCOPES",
     "DC_SCOPES",
+    "DELETE_SCOPE",
     "Pkce",
     "authorization_url",
     "cloud_id_from_resources",
     "cloud_id_from_tenant_info",
     "exchange_code",
+    "login_scopes",
 ]
 
 CLOUD_SCOPES = (
@@ -50,6 +53,43 @@ CLOUD_SCOPES = (
 the apply lock, a space property."""
 
 DC_SCOPES = ("WRITE",)
+
+DELETE_SCOPE = "delete:page:confluence"
+
+CLASSIC_SCOPES = (
+    "read:confluence-user",
+    "read:confluence-space.summary",
+    "read:confluence-content.summary",
+    "write:confluence-content",
+    "write:confluence-file",
+    "search:confluence",
+    "read:confluence-props",
+    "write:confluence-props",
+    "offline_access",
+)
+"""The classic scopes that cover what confsync does (``write:confluence-content`` includes
+deleting), for an app configured with classic scopes: ``confsync login --scopes "..."``."""
+
+
+def login_scopes(*, cloud: bool, prune: bool, override: str | None = None) -> tuple[str, ...]:
+    """The scopes ``confsync login`` asks for.
+
+    ``override`` (``--scopes``, separated by spaces or commas) replaces the default: the granular
+    ``CLOUD_SCOPES``, plus ``delete:page:confluence`` when a team prunes, on Cloud; ``WRITE`` on
+    Data Center. On Cloud ``offline_access`` is always asked for: without it no refresh token
+    comes back, and confsync could not sign in again an hour later.
+    """
+    if override is not None:
+        chosen = tuple(dict.fromkeys(override.replace(",", " ").split()))
+        if not chosen:
+            raise AuthError("--scopes names no scope; give them separated by spaces")
+    elif cloud:
+        chosen = (*CLOUD_SCOPES, DELETE_SCOPE) if prune else CLOUD_SCOPES
+    else:
+        chosen = DC_SCOPES
+    if cloud and "offline_access" not in chosen:
+        chosen = (*chosen, "offline_access")
+    return chosen
 
 
 class Pkce:

@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +38,34 @@ class TokenSet:
     refresh_token: str | None = field(repr=False)
     expires_at: float
     scope: str = ""
+    cloud_id: str | None = None
+    """The Cloud site chosen at login (from accessible-resources), kept across refreshes."""
+    account: str | None = None
+    """Who signed in, as ``confsync auth status`` shows it (a name and an email, no secret)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "access_token": self.access_token,
             "refresh_token": self.refresh_token,
             "expires_at": self.expires_at,
             "scope": self.scope,
         }
+        if self.cloud_id is not None:
+            data["cloud_id"] = self.cloud_id
+        if self.account is not None:
+            data["account"] = self.account
+        return data
+
+    def carrying(self, previous: TokenSet | None) -> TokenSet:
+        """These tokens with the login's site and account of ``previous`` (a refresh keeps
+        them: the token endpoint does not repeat them)."""
+        if previous is None:
+            return self
+        return replace(
+            self,
+            cloud_id=self.cloud_id or previous.cloud_id,
+            account=self.account or previous.account,
+        )
 
     @classmethod
     def from_json(cls, data: Any) -> TokenSet:
@@ -57,7 +77,13 @@ class TokenSet:
             refresh_token=refresh if isinstance(refresh, str) else None,
             expires_at=float(data.get("expires_at", 0)),
             scope=str(data.get("scope", "")),
+            cloud_id=_text(data.get("cloud_id")),
+            account=_text(data.get("account")),
         )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class TokenStore:
@@ -96,6 +122,9 @@ class TokenStore:
     def write(self, key: str, tokens: TokenSet) -> None:
         data = self._load()
         data[key] = tokens.to_json()
+        self._save(data)
+
+    def _save(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -105,6 +134,14 @@ class TokenStore:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
+
+    def delete(self, key: str) -> bool:
+        """Forget the tokens of ``key``; False when there were none."""
+        data = self._load()
+        if data.pop(key, None) is None:
+            return False
+        self._save(data)
+        return True
 
     def _load(self) -> dict[str, Any]:
         try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from confsync.types import Attachment, Page, PageStatus, PageVersion
+from confsync.confluence.errormap import Call
+from confsync.confluence.http import HttpClient
+from confsync.types import Attachment, Page, PageMatch, PageStatus, PageVersion
 
 __all__ = [
     "ATTACHMENT_EXPAND",
@@ -20,7 +22,9 @@ __all__ = [
     "cql_string",
     "multipart",
     "page",
+    "page_match",
     "page_status",
+    "search",
 ]
 
 CONTENT_EXPAND = "version,ancestors,space"
@@ -61,6 +65,30 @@ def page(item: Mapping[str, Any], *, space_id: str | None = None) -> Page:
         version=PageVersion(int(version.get("number", 0)), str(version.get("message") or "")),
         body=body if isinstance(body, str) else None,
     )
+
+
+def page_match(item: Mapping[str, Any]) -> PageMatch:
+    """A search result (content expanded with its ancestors, root first) as a ``PageMatch``."""
+    ancestors = item.get("ancestors")
+    titles = [
+        str(_dict(a).get("title", "")) for a in (ancestors if isinstance(ancestors, list) else [])
+    ]
+    return PageMatch(page(item), tuple(titles))
+
+
+async def search(
+    http: HttpClient, path: str, call: Call, *, cql: str, limit: int | None, page_size: int
+) -> list[PageMatch]:
+    """The pages a CQL search finds, with ancestors, following ``next`` until ``limit``
+    results (None: all). Asks for no more per request than it still needs."""
+    wanted = page_size if limit is None else max(1, min(limit, page_size))
+    params = {"cql": cql, "limit": wanted, "expand": CONTENT_EXPAND}
+    found: list[PageMatch] = []
+    async for results in http.pages(path, call=call, params=params):
+        found.extend(page_match(item) for item in results)
+        if limit is not None and len(found) >= limit:
+            return found[:limit]
+    return found
 
 
 def attachment(item: Mapping[str, Any], *, page_id: str) -> Attachment:

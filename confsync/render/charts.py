@@ -1,4 +1,6 @@
-"""A health check's votes as a chart: one stacked green/amber/red bar per dimension (PNG).
+"""Votes as a chart (PNG): a health check's as one stacked green/amber/red bar per dimension,
+a retrospective's as one bar per item (the most voted first, top ``TOP_ITEMS``), coloured by
+column.
 
 PNG rather than SVG because every Confluence edition shows a PNG attachment inline. Like the
 PDF, the image is drawn only when apply uploads it; its digest comes from ``chart_inputs``.
@@ -9,14 +11,23 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from confsync.reports import HealthCheck
+from confsync.render.painter import Painter
+from confsync.reports import HealthCheck, Retrospective
 from confsync.text import one_line
 
-__all__ = ["CHART_VERSION", "chart_inputs", "health_check_chart"]
+__all__ = [
+    "CHART_VERSION",
+    "TOP_ITEMS",
+    "chart_inputs",
+    "has_votes",
+    "health_check_chart",
+    "report_chart",
+    "retrospective_chart",
+]
 
-CHART_VERSION = 1
+CHART_VERSION = 2
 """Bumped when the drawing changes, so that every chart is uploaded again once."""
 
 _WIDTH = 760
@@ -28,11 +39,38 @@ _COLOURS = {"green": "#36b37e", "amber": "#ffab00", "red": "#ff5630"}
 _EMPTY = "#dfe1e6"
 _TEXT = "#172b4d"
 
-_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+TOP_ITEMS = 12
+"""A retrospective chart shows this many items at most: the board itself is on the page."""
+_COLUMN_COLOURS = ("#0065ff", "#6554c0", "#00a3bf", "#ff8b00", "#36b37e", "#de350b")
 
 
-def chart_inputs(report: HealthCheck) -> dict[str, Any]:
+def has_votes(report: HealthCheck | Retrospective) -> bool:
+    """Whether a chart would show anything: a retrospective nobody voted on gets none."""
+    if isinstance(report, HealthCheck):
+        return True
+    return any(item.votes for column in report.columns for item in column.items)
+
+
+def _top_items(report: Retrospective) -> list[tuple[int, str, int]]:
+    """(column index, item text, votes) of the most voted items, most first, board order
+    among equals."""
+    items = [
+        (index, item.text, item.votes)
+        for index, column in enumerate(report.columns)
+        for item in column.items
+        if item.votes
+    ]
+    return sorted(items, key=lambda entry: -entry[2])[:TOP_ITEMS]
+
+
+def chart_inputs(report: HealthCheck | Retrospective) -> dict[str, Any]:
     """Everything the chart shows: what its digest is computed from."""
+    if isinstance(report, Retrospective):
+        return {
+            "chart": CHART_VERSION,
+            "columns": [c.name for c in report.columns],
+            "items": [list(entry) for entry in _top_items(report)],
+        }
     return {
         "chart": CHART_VERSION,
         "dimensions": [
@@ -41,32 +79,32 @@ def chart_inputs(report: HealthCheck) -> dict[str, Any]:
     }
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font: _Font, room: int) -> str:
-    if draw.textlength(text, font=font) <= room:
+def _fit(painter: Painter, text: str, room: int) -> str:
+    if painter.length(text) <= room:
         return text
-    while text and draw.textlength(text + "…", font=font) > room:
+    while text and painter.length(text + "…") > room:
         text = text[:-1]
     return text + "…"
 
 
 def health_check_chart(report: HealthCheck) -> bytes:
     """The PNG bytes of the chart of ``report``'s votes."""
-    font = ImageFont.load_default(size=14)
-    small = ImageFont.load_default(size=12)
+    # Fonts from fontconfig, never Pillow's bitmap default (Latin-1 only).
+    font, small = Painter(14), Painter(12)
     height = _TOP + _ROW * len(report.dimensions) + 16
     image = Image.new("RGB", (_WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((12, 12), "Votes per dimension", fill=_TEXT, font=font)
+    font.draw(image, (12, 12), "Votes per dimension", _TEXT)
     legend_x = _LABEL
     for name, colour in _COLOURS.items():
         draw.rectangle((legend_x, 16, legend_x + 12, 28), fill=colour)
-        draw.text((legend_x + 18, 14), name, fill=_TEXT, font=small)
+        small.draw(image, (legend_x + 18, 14), name, _TEXT)
         legend_x += 90
     for row, dimension in enumerate(report.dimensions):
         top = _TOP + row * _ROW
         # One line whatever the name holds: Pillow refuses to measure text with a line break.
-        label = _fit(draw, one_line(dimension.name), font, _LABEL - 24)
-        draw.text((12, top + 5), label, fill=_TEXT, font=font)
+        label = _fit(font, one_line(dimension.name), _LABEL - 24)
+        font.draw(image, (12, top + 5), label, _TEXT)
         votes = dimension.votes
         left = _LABEL
         if not votes.total:
@@ -77,9 +115,43 @@ def health_check_chart(report: HealthCheck) -> bytes:
             width = round(_BAR * count / votes.total)
             draw.rectangle((left, top + 4, left + width, top + _ROW - 6), fill=_COLOURS[colour])
             if width >= 22:
-                draw.text((left + 6, top + 7), str(count), fill="white", font=small)
+                small.draw(image, (left + 6, top + 7), str(count), "white")
             left += width
-        draw.text((_LABEL + _BAR + 10, top + 7), f"{votes.total} votes", fill=_TEXT, font=small)
+        small.draw(image, (_LABEL + _BAR + 10, top + 7), f"{votes.total} votes", _TEXT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def retrospective_chart(report: Retrospective) -> bytes:
+    """The PNG bytes of the chart of ``report``'s most voted items."""
+    font, small = Painter(14), Painter(12)
+    items = _top_items(report)
+    most = max((votes for _, _, votes in items), default=1)
+    height = _TOP + 22 + _ROW * len(items) + 16
+    image = Image.new("RGB", (_WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    font.draw(image, (12, 12), "Votes per item", _TEXT)
+    legend_x, legend_y = 12, _TOP - 4
+    for index, column in enumerate(report.columns):
+        colour = _COLUMN_COLOURS[index % len(_COLUMN_COLOURS)]
+        name = _fit(small, one_line(column.name), 150)
+        draw.rectangle((legend_x, legend_y + 2, legend_x + 12, legend_y + 14), fill=colour)
+        small.draw(image, (legend_x + 18, legend_y), name, _TEXT)
+        legend_x += 30 + round(small.length(name))
+    for row, (index, text, votes) in enumerate(items):
+        top = _TOP + 22 + row * _ROW
+        font.draw(image, (12, top + 5), _fit(font, one_line(text), _LABEL - 24), _TEXT)
+        width = max(2, round(_BAR * votes / most))
+        colour = _COLUMN_COLOURS[index % len(_COLUMN_COLOURS)]
+        draw.rectangle((_LABEL, top + 4, _LABEL + width, top + _ROW - 6), fill=colour)
+        small.draw(image, (_LABEL + width + 8, top + 7), f"{votes}", _TEXT)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def report_chart(report: HealthCheck | Retrospective) -> bytes:
+    if isinstance(report, HealthCheck):
+        return health_check_chart(report)
+    return retrospective_chart(report)

@@ -20,6 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from confsync.paths import MAX_TEMPLATE_BYTES, Refused, Why, inside, read_file
+from confsync.render.markdown import markdown_to_storage
 from confsync.render.storage import StorageFormatError, check_well_formed, text_safe
 from confsync.reports import Dimension, HealthCheck, Retrospective, Votes
 
@@ -80,7 +81,9 @@ def _finalize(value: Any) -> Any:
 
 
 def _paragraphs(text: str | None) -> Markup:
-    """Markdown-ish notes: blank lines separate paragraphs, "- " or "* " lines make a list."""
+    """Plain text in paragraphs (theme descriptions; template overrides may use it): blank
+    lines separate paragraphs, "- " or "* " lines make a list. Notes and summaries are
+    markdown (``markdown``)."""
     if not text:
         return Markup("")
     parts: list[Markup] = []
@@ -178,7 +181,9 @@ class PageRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
-        self._env.filters.update(paragraphs=_paragraphs, status=_status, date=_date)
+        self._env.filters.update(
+            paragraphs=_paragraphs, markdown=markdown_to_storage, status=_status, date=_date
+        )
         self._env.globals.update(overall=_overall)
 
     def template_source(self, kind: str) -> str:
@@ -201,7 +206,12 @@ class PageRenderer:
         return body
 
     def retrospective(
-        self, report: Retrospective, *, team_name: str, files: Sequence[PageFile] = ()
+        self,
+        report: Retrospective,
+        *,
+        team_name: str,
+        files: Sequence[PageFile] = (),
+        chart: str | None = None,
     ) -> str:
         columns = [
             (column, sorted(column.items, key=lambda item: -item.votes))
@@ -216,6 +226,7 @@ class PageRenderer:
                 "columns": columns,
                 "themes": themes,
                 "files": files,
+                "chart": chart,
             },
         )
 

@@ -1,45 +1,84 @@
-"""A report printed to PDF (WeasyPrint), from an autoescaping HTML template.
+"""A page printed to PDF (WeasyPrint), from the same HTML every reader's view uses.
 
-Only apply calls this, and only for attachments it uploads: planning compares digests of the
-inputs (the report, its title, the template), never PDF bytes, so it never renders one.
+The PDF is the page's storage body through ``render.html``, with the print stylesheet and a
+cover line, so it says what the page says. Images are the attachment files themselves, passed
+in by name. Only apply calls this, and only for attachments it uploads: planning compares
+digests of the inputs (the body, the images' digests, the stylesheet), never PDF bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+from collections.abc import Mapping
 from functools import cache
-
-from jinja2 import PackageLoader, StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import Any
 
 from confsync.errors import ConfsyncError
-from confsync.reports import HealthCheck, Retrospective
+from confsync.render.fonts import require_fonts
+from confsync.render.html import print_css, storage_to_html
 
-__all__ = ["PRINT_TEMPLATE", "print_template_source", "render_pdf"]
+__all__ = ["PRINT_FORMAT", "print_html", "print_inputs", "render_pdf"]
 
-PRINT_TEMPLATE = "print.html.j2"
+PRINT_FORMAT = 2
+"""Bumped when printing changes in a way the stylesheet does not show, to print every PDF again."""
+
+_IMAGE_TYPES = {
+    b"\x89PNG": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF8": "image/gif",
+    b"RIFF": "image/webp",
+}
 
 
-@cache
-def _environment() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
-        loader=PackageLoader("confsync.render", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
+def print_inputs() -> dict[str, object]:
+    """What every PDF depends on besides its page: part of each PDF's digest."""
+    return {"print": PRINT_FORMAT, "stylesheet": print_css()}
+
+
+def _data_uri(data: bytes, filename: str) -> str:
+    media = next((t for magic, t in _IMAGE_TYPES.items() if data.startswith(magic)), None)
+    if media is None:
+        media = "image/svg+xml" if filename.lower().endswith(".svg") else "application/octet-stream"
+    return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def print_html(body: str, *, title: str, cover: str, files: Mapping[str, bytes]) -> str:
+    """The HTML the PDF is printed from: a cover line, then the page as a reader sees it.
+
+    ``files`` maps attachment names to their bytes: images are embedded, other files named.
+    """
+    fonts = require_fonts()
+
+    def attachment(name: str) -> str | None:
+        data = files.get(name)
+        return _data_uri(data, name) if data is not None else None
+
+    content = storage_to_html(body, attachment, lambda _title: None)
+    family = html.escape(fonts.css_font_family(), quote=False)
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
+        f"<style>{print_css()}\nhtml, body {{ font-family: {family}; }}\n"
+        f"@page {{ @bottom-center {{ font-family: {family}; }} }}</style></head><body>"
+        f'<header class="cover"><h1>{html.escape(title)}</h1><p>{html.escape(cover)}</p></header>'
+        f"<main>{content}</main></body></html>"
     )
 
 
-def print_template_source() -> str:
-    env = _environment()
-    assert env.loader is not None
-    return env.loader.get_source(env, PRINT_TEMPLATE)[0]
+@cache
+def _font_config() -> Any:
+    """One WeasyPrint font configuration per process: building Pango's font map for every
+    PDF costs about a sixth of the printing time. No @font-face is used, so it holds no
+    state from one document to the next."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
-def render_html(report: Retrospective | HealthCheck, *, title: str, team_name: str) -> str:
-    template = _environment().get_template(PRINT_TEMPLATE)
-    return template.render(report=report, title=title, team_name=team_name)
-
-
-def render_pdf(report: Retrospective | HealthCheck, *, title: str, team_name: str) -> bytes:
+def render_pdf(body: str, *, title: str, cover: str, files: Mapping[str, bytes]) -> bytes:
+    """The PDF of a page whose storage body is ``body`` (see ``print_html``)."""
+    document = print_html(body, title=title, cover=cover, files=files)
     # Imported here: WeasyPrint loads Pango at import, which only apply ever needs.
     try:
         from weasyprint import HTML
@@ -50,8 +89,6 @@ def render_pdf(report: Retrospective | HealthCheck, *, title: str, team_name: st
             "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html). "
             "Or set pdf: false in confsync.yaml."
         ) from exc
-
-    html = render_html(report, title=title, team_name=team_name)
-    pdf = HTML(string=html).write_pdf()
+    pdf = HTML(string=document).write_pdf(font_config=_font_config())
     assert pdf is not None
     return bytes(pdf)

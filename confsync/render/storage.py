@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from html.entities import name2codepoint
 
-__all__ = ["NAMESPACES", "StorageFormatError", "check_well_formed", "text_safe"]
+__all__ = [
+    "NAMESPACES",
+    "ROOT_OPEN",
+    "StorageFormatError",
+    "check_well_formed",
+    "parse_storage",
+    "text_safe",
+]
 
 NAMESPACES = {
     "ac": "http://atlassian.com/content",
@@ -19,6 +27,12 @@ NAMESPACES = {
 }
 
 _ROOT_OPEN = "<confsync-root " + " ".join(f'xmlns:{p}="{u}"' for p, u in NAMESPACES.items()) + ">"
+ROOT_OPEN = _ROOT_OPEN
+"""The root element a body is wrapped in to parse it (its length shifts columns on line 1)."""
+
+# Confluence accepts HTML's named entities (``&nbsp;``) that XML does not know.
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 
 # XML 1.0 allows tab, LF and CR among the C0 controls, nothing else; a page holding one is
 # refused. Showing each as its Unicode "control picture" (U+2400 + code) keeps it visible as
@@ -50,3 +64,19 @@ def check_well_formed(body: str) -> None:
         line, column = exc.position
         message = f"storage format is not well-formed at {line}:{column}: {exc}"
         raise StorageFormatError(message) from exc
+
+
+def _entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _XML_ENTITIES or name not in name2codepoint:
+        return match.group(0)  # an unknown name stays, and the parser reports it
+    return f"&#{name2codepoint[name]};"
+
+
+def parse_storage(body: str) -> ET.Element:
+    """``body`` wrapped in a root element that declares the prefixes, HTML entities allowed.
+
+    Raises ``xml.etree.ElementTree.ParseError`` (positions count the root, see ROOT_OPEN).
+    Expat (stdlib) fetches no external entities; a DOCTYPE cannot appear inside the root.
+    """
+    return ET.fromstring(_ROOT_OPEN + _ENTITY.sub(_entity, body) + "</confsync-root>")

@@ -10,7 +10,8 @@ One origin serves one edition:
 
 - Cloud: ``/wiki/api/v2/...`` and ``/wiki/rest/api/...`` (basic ``admin@example.com`` /
   ``sandbox-token``); the same behind the OAuth gateway ``/ex/confluence/{cloudId}/wiki/...``
-  (3LO bearer tokens, granular scopes checked; deprecated v1 content endpoints answer 410);
+  (3LO bearer tokens or the scoped API token ``sandbox-scoped-token``, scopes checked, classic
+  ones too; deprecated v1 content endpoints answer 410);
   ``/authorize``, ``/oauth/token``, ``/oauth/token/accessible-resources``, ``/_edge/tenant_info``.
 - Data Center: ``/rest/api/...`` at the root and under the context path (``/confluence``),
   basic ``admin``/``admin``, bearer PAT ``sandbox-pat`` or an OAuth token from

@@ -27,9 +27,12 @@ from confsync.sandbox.api import error_response
 from confsync.sandbox.browse import routes as browse_routes
 from confsync.sandbox.browse import viewpage_routes
 from confsync.sandbox.cloud_v2 import routes as v2_routes
+from confsync.sandbox.cloud_v2_more import more_routes as more_v2_routes
+from confsync.sandbox.cloud_v2_spaces import space_routes as v2_space_routes
 from confsync.sandbox.defaults import DEFAULT_CLOUD_ID, DEFAULT_SPACE
 from confsync.sandbox.faults import FaultMiddleware, Faults
 from confsync.sandbox.oauth import cloud_routes, datacenter_routes
+from confsync.sandbox.spec_catalog import find_operation
 from confsync.sandbox.state import Edition, Sandbox
 from confsync.sandbox.store import Clock, Store
 from confsync.sandbox.v1 import download_routes
@@ -84,7 +87,7 @@ def create_app(
 def _routes(edition: Edition, context_path: str) -> list[BaseRoute]:
     routes: list[BaseRoute] = [*admin_routes(), *browse_routes()]
     if edition == "cloud":
-        v2 = v2_routes()
+        v2 = [*v2_routes(), *more_v2_routes(), *v2_space_routes()]
         rest = v1_routes(cloud=True)
         gateway = "/ex/confluence/{cloud_id}/wiki"
         routes += [
@@ -114,7 +117,8 @@ class _V1TrailingSlash:
     Confluence's REST layer (Jersey) matches a resource with or without a trailing slash, and
     clients rely on it (atlassian-python-api creates pages with POST ``rest/api/content/``).
     Starlette would answer a 307 redirect instead, which clients that do not follow redirects
-    for a POST cannot use.
+    for a POST cannot use. The v2 API is served the same way (Atlassian documents no
+    redirect, and a client that adds a slash expects the resource, not a 404).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -122,7 +126,8 @@ class _V1TrailingSlash:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] == "http" and "/rest/api/" in path and path.endswith("/"):
+        api = "/rest/api/" in path or "/api/v2/" in path
+        if scope["type"] == "http" and api and path.endswith("/"):
             trimmed = path.rstrip("/")
             scope = {**scope, "path": trimmed, "raw_path": trimmed.encode()}
         await self.app(scope, receive, send)
@@ -138,12 +143,32 @@ def _dialect_error(request: Request, status: int, message: str) -> Response:
     return JSONResponse({"code": status, "message": message}, status_code=status)
 
 
+def _unimplemented(request: Request) -> Response | None:
+    """501 naming the operationId, for a documented operation the sandbox lacks: a gap shows
+    as a gap, not as a missing endpoint."""
+    sandbox: Sandbox = request.app.state.sandbox
+    op = find_operation(request.method, request.url.path, cloud=sandbox.cloud)
+    if op is None:
+        return None
+    message = (
+        f"Not implemented by the sandbox: {op.operation_id} ({op.method} {op.template} in "
+        f"the {op.spec} spec); see docs/sandbox-inventory.md"
+    )
+    return _dialect_error(request, 501, message)
+
+
 async def _not_found(request: Request, exc: Any) -> Response:
     del exc
+    unimplemented = _unimplemented(request)
+    if unimplemented is not None:
+        return unimplemented
     return _dialect_error(request, 404, f"No such endpoint: {request.method} {request.url.path}")
 
 
 async def _not_allowed(request: Request, exc: Any) -> Response:
+    unimplemented = _unimplemented(request)
+    if unimplemented is not None:
+        return unimplemented
     headers = getattr(exc, "headers", None) or {}
     response = _dialect_error(request, 405, f"Method {request.method} is not allowed here")
     response.headers.update(headers)

@@ -131,10 +131,13 @@ class Attachments:
         with self.store.transaction() as conn:
             for filename, media_type, data, comment in files:
                 exists = conn.execute(
-                    "SELECT id FROM attachments WHERE page_id = ? AND filename = ?",
+                    "SELECT id, status FROM attachments WHERE page_id = ? AND filename = ?",
                     (page_id, filename),
                 ).fetchone()
-                if exists is not None:
+                if exists is not None and exists["status"] == "trashed":
+                    # A trashed file gives its name up to a new upload, as a trashed page does.
+                    _purge(conn, exists["id"])
+                elif exists is not None:
                     raise SandboxError(
                         ErrorKind.DUPLICATE_TITLE,
                         f"Cannot add a new attachment with same file name as an existing "
@@ -182,6 +185,69 @@ class Attachments:
                     "UPDATE attachments SET filename = ? WHERE id = ?", (filename, attachment_id)
                 )
         return self.get(attachment_id)
+
+    def edit(
+        self,
+        user: User,
+        attachment_id: int,
+        *,
+        version: int,
+        filename: str | None,
+        media_type: str | None,
+        comment: str | None,
+    ) -> Attachment:
+        """A new version of the file with the same data and new properties (v1 PUT
+        ``child/attachment/{id}``); ``version`` must be exactly current + 1 (else 409)."""
+        current = self.get(attachment_id)
+        if version != current.version.number + 1:
+            raise SandboxError(
+                ErrorKind.STALE_VERSION,
+                "Version must be incremented on update. "
+                f"Current version is: {current.version.number}",
+            )
+        now = self.store.now()
+        with self.store.transaction() as conn:
+            if filename and filename != current.filename:
+                taken = conn.execute(
+                    "SELECT 1 FROM attachments WHERE page_id = ? AND filename = ? AND id != ?",
+                    (current.page_id, filename, attachment_id),
+                ).fetchone()
+                if taken:
+                    raise SandboxError(
+                        ErrorKind.DUPLICATE_TITLE,
+                        f"Cannot rename the attachment: {filename} is already attached",
+                    )
+                conn.execute(
+                    "UPDATE attachments SET filename = ? WHERE id = ?", (filename, attachment_id)
+                )
+            conn.execute(
+                "INSERT INTO attachment_versions SELECT attachment_id, ?, ?, ?, data, ?, ?, 0 "
+                "FROM attachment_versions WHERE attachment_id = ? AND number = ?",
+                (
+                    version,
+                    media_type or current.media_type,
+                    current.comment if comment is None else comment,
+                    now,
+                    user.account_id,
+                    attachment_id,
+                    current.version.number,
+                ),
+            )
+        return self.get(attachment_id)
+
+    def trash(self, attachment_id: int) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE attachments SET status = 'trashed' WHERE id = ?", (attachment_id,))
+
+    def purge(self, attachment_id: int) -> None:
+        with self.store.transaction() as conn:
+            _purge(conn, attachment_id)
+
+
+def _purge(conn: sqlite3.Connection, attachment_id: int) -> None:
+    conn.execute("DELETE FROM attachments WHERE id = ?", (attachment_id,))
+    conn.execute("DELETE FROM attachment_versions WHERE attachment_id = ?", (attachment_id,))
+    conn.execute("DELETE FROM watches WHERE content_id = ?", (attachment_id,))
 
 
 def _add_version(

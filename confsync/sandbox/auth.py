@@ -2,8 +2,9 @@
 
 Cloud: basic ``email:api-token`` on the site paths (``/wiki/...``); on the OAuth gateway
 (``/ex/confluence/{cloudId}/wiki/...``) a 3LO bearer token whose granular or classic scopes
-cover the endpoint (else 401 "Unauthorized; scope does not match"), or a basic scoped API token.
-A bearer token sent to the site URL gets 401, as on Atlassian's.
+cover the endpoint (else 401 "Unauthorized; scope does not match"), or a basic scoped API token
+(its scopes checked the same way). As on Atlassian's, a bearer token or a scoped API token sent
+to the site URL gets 401, and so does a plain API token sent to the gateway.
 Data Center: basic ``user:password``, a bearer personal access token, or a bearer token from
 the OAuth 2.0 provider (scope READ for reads, WRITE for writes).
 """
@@ -21,7 +22,7 @@ from confsync.sandbox.model import User
 from confsync.sandbox.state import Sandbox
 from confsync.sandbox.tokens import Tokens
 
-__all__ = ["AuthError", "Principal", "Scopes", "authenticate", "scopes"]
+__all__ = ["AuthError", "Principal", "Scopes", "authenticate", "effective_scopes", "scopes"]
 
 # Alternatives: the caller's scopes must include every scope of at least one of them.
 Scopes = tuple[frozenset[str], ...]
@@ -92,6 +93,14 @@ def _cloud(
     scheme, value = credentials
     if scheme == "basic":
         pair = _basic(value)
+        if pair is not None and gateway:
+            # The gateway takes scoped API tokens only; a plain API token is refused there,
+            # and a scoped one on the site URL (it is in no user's api_token).
+            scoped = sandbox.store.check_scoped_token(*pair)
+            if scoped is None:
+                raise AuthError(401, "Unauthorized", gateway=True)
+            _check_scopes(required, scoped[1])
+            return Principal(scoped[0], "basic", True)
         user = sandbox.store.check_secret("email", *pair) if pair else None
         if user is None:
             raise AuthError(401, "Unauthorized", gateway=gateway)
@@ -102,12 +111,46 @@ def _cloud(
     grant = Tokens(sandbox.store).grant(value)
     if grant is None or grant.flavor != "cloud":
         raise AuthError(401, "Unauthorized", gateway=True)
-    if required and not any(option <= grant.scopes for option in required):
-        raise AuthError(401, "Unauthorized; scope does not match", gateway=True)
+    _check_scopes(required, grant.scopes)
     user = sandbox.store.user_by("account_id", grant.account_id)
     if user is None:
         raise AuthError(401, "Unauthorized", gateway=True)
     return Principal(user, "oauth", True)
+
+
+# What a classic scope grants in granular terms, for the endpoints whose spec lists granular
+# scopes only (v2). Atlassian recommends classic scopes for 3LO apps and scoped tokens; whether
+# v2 honours them is unverified (docs/confluence-api.md "OAuth scopes"): the sandbox does, each
+# classic scope standing for the granular ones of the same operations.
+_CLASSIC = {
+    "read:confluence-space.summary": {"read:space:confluence"},
+    "read:confluence-content.summary": {
+        "read:page:confluence",
+        "read:hierarchical-content:confluence",
+        "read:attachment:confluence",
+    },
+    "read:confluence-content.all": {
+        "read:page:confluence",
+        "read:hierarchical-content:confluence",
+        "read:attachment:confluence",
+    },
+    "write:confluence-content": {"write:page:confluence", "delete:page:confluence"},
+    "write:confluence-file": {"write:attachment:confluence"},
+    "write:confluence-props": {"write:space:confluence"},
+    "write:confluence-space": {"write:space:confluence"},
+}
+
+
+def effective_scopes(granted: frozenset[str]) -> frozenset[str]:
+    """``granted`` with the granular scopes its classic ones stand for."""
+    implied = (g for scope in granted for g in _CLASSIC.get(scope, ()))
+    return granted | frozenset(implied)
+
+
+def _check_scopes(required: Scopes, granted: frozenset[str]) -> None:
+    effective = effective_scopes(granted)
+    if required and not any(option <= effective for option in required):
+        raise AuthError(401, "Unauthorized; scope does not match", gateway=True)
 
 
 def _datacenter(

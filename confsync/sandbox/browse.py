@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from confsync.render.html import ChildPage, reader_css, storage_to_html
 from confsync.sandbox.model import Page, SandboxError
 from confsync.sandbox.pages import PageFilter
 from confsync.sandbox.state import Sandbox
-from confsync.sandbox.storage_format import storage_to_html
 
 __all__ = ["routes"]
 
@@ -26,25 +26,15 @@ _LAYOUT = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}
 <style>
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#172b4d}
 a{color:#0052cc} nav{margin-bottom:1rem;color:#6b778c} ul.tree{list-style:none;padding-left:1.2rem}
-.macro{border:1px solid #c1c7d0;border-left:4px solid #0052cc;border-radius:3px;
- padding:.5rem;margin:.5rem 0;background:#f4f5f7}
-.macro-name{font-size:.75rem;text-transform:uppercase;color:#6b778c}
-.macro-title{font-weight:600} .macro-param{font-size:.85rem;color:#6b778c}
-.macro-info{border-left-color:#0065ff}.macro-warning{border-left-color:#ff8b00}
-.macro-note{border-left-color:#6554c0}
-.status{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.8rem;font-weight:700;
-text-transform:uppercase;background:#dfe1e6;color:#42526e}
-.status-green{background:#e3fcef;color:#006644}.status-yellow{background:#fffae6;color:#974f0c}
-.status-red{background:#ffebe6;color:#bf2600}.status-blue{background:#deebff;color:#0747a6}
-.status-purple{background:#eae6ff;color:#403294}
-table{border-collapse:collapse}td,th{border:1px solid #c1c7d0;padding:.25rem .5rem}
-img{max-width:100%} .meta{color:#6b778c;font-size:.85rem} .status{font-size:.75rem;color:#de350b}
+.meta{color:#6b778c;font-size:.85rem}
+.badge{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.75rem;color:#de350b}
+{{ reader_css }}
 </style></head><body><nav><a href="/">Spaces</a>{% block nav %}{% endblock %}</nav>
 {% block body %}{% endblock %}</body></html>"""
 
 _SPACES = """{% extends "layout" %}{% block body %}<h1>Spaces</h1><ul>
 {% for s in spaces %}<li><a href="/browse/{{ s.key }}">{{ s.name }}</a> ({{ s.key }})
-{% if s.restricted_to %}<span class="status">restricted</span>{% endif %}</li>{% endfor %}
+{% if s.restricted_to %}<span class="badge">restricted</span>{% endif %}</li>{% endfor %}
 </ul>{% endblock %}"""
 
 _TREE = """{% extends "layout" %}{% block nav %} › {{ space.key }}{% endblock %}
@@ -54,7 +44,7 @@ _PAGE = """{% extends "layout" %}{% block nav %} › <a href="/browse/{{ page.sp
 {{ page.space_key }}</a>{% for a in ancestors %} ›
 <a href="/browse/page/{{ a.id }}">{{ a.title }}</a>
 {% endfor %}{% endblock %}{% block body %}<h1>{{ page.title }}
-{% if page.status != "current" %}<span class="status">{{ page.status }}</span>{% endif %}</h1>
+{% if page.status != "current" %}<span class="badge">{{ page.status }}</span>{% endif %}</h1>
 <p class="meta">version {{ page.version.number }} · {{ page.version.created_at }}
 {% if page.version.message %} · {{ page.version.message }}{% endif %}</p>
 <div class="content">{{ content }}</div>
@@ -69,6 +59,8 @@ _ENV = Environment(
     loader=DictLoader({"layout": _LAYOUT, "spaces": _SPACES, "tree": _TREE, "page": _PAGE}),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+# The one stylesheet of render.html's output: lozenges, panels and tasks look as in the preview.
+_ENV.globals["reader_css"] = Markup(reader_css())
 
 
 def _sandbox(request: Request) -> Sandbox:
@@ -101,7 +93,7 @@ def _tree(children: dict[int | None, list[Page]], parent: int | None) -> str:
     for page in children.get(parent, []):
         link = f'<a href="/browse/page/{page.id}">{Markup.escape(page.title)}</a>'
         if page.status != "current":
-            link += f' <span class="status">{page.status}</span>'
+            link += f' <span class="badge">{page.status}</span>'
         items.append(f"<li>{link}{_tree(children, page.id)}</li>")
     return f'<ul class="tree">{"".join(items)}</ul>' if items else ""
 
@@ -135,8 +127,9 @@ async def page_view(request: Request) -> Response:
         target = space_pages.get(title)
         return f"/browse/page/{target}" if target is not None else None
 
-    content = Markup(storage_to_html(page.body, by_name.get, page_link))
     children = _all_pages(sandbox, PageFilter(parent_id=page.id))
+    shown = [ChildPage(c.title, f"/browse/page/{c.id}") for c in children]
+    content = Markup(storage_to_html(page.body, by_name.get, page_link, shown))
     html = _ENV.get_template("page").render(
         title=page.title,
         page=page,

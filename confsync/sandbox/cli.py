@@ -114,6 +114,10 @@ def serve(
             f"  sign in    {defaults.DEFAULT_CLOUD_EMAIL} / API token {defaults.DEFAULT_API_TOKEN}"
         )
         click.echo(
+            f"  gateway    {base}/ex/confluence/{defaults.DEFAULT_CLOUD_ID}/wiki   (api_url "
+            f"{base}; scoped API token {defaults.DEFAULT_SCOPED_API_TOKEN})"
+        )
+        click.echo(
             f"  OAuth      client {defaults.DEFAULT_OAUTH_CLIENT_ID} / "
             f"{defaults.DEFAULT_OAUTH_CLIENT_SECRET}, cloudId {defaults.DEFAULT_CLOUD_ID}"
         )

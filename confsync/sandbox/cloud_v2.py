@@ -9,9 +9,11 @@ from starlette.routing import BaseRoute, Route
 
 from confsync.sandbox.api import ApiError, Call, endpoint
 from confsync.sandbox.auth import scopes
+from confsync.sandbox.media import media_type_description
 from confsync.sandbox.model import Attachment, Page, Property, Space, Version
 from confsync.sandbox.pages import PageFilter
 from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor, v2_list
+from confsync.sandbox.space_operations import routes as space_operation_routes
 from confsync.sandbox.space_properties import v2_routes as space_property_routes
 from confsync.sandbox.storage_format import storage_to_html
 from confsync.sandbox.versions import requested_page
@@ -106,6 +108,7 @@ def attachment_json(att: Attachment) -> dict[str, Any]:
         "createdAt": att.created_at,
         "pageId": str(att.page_id),
         "mediaType": att.media_type,
+        "mediaTypeDescription": media_type_description(att.media_type),
         "comment": att.comment,
         "fileId": f"sandbox-file-{att.id}",
         "fileSize": att.size,
@@ -243,8 +246,15 @@ async def get_page(call: Call) -> Response:
 async def update_page(call: Call) -> Response:
     page_id = _id(call.request.path_params["id"])
     data = await call.json()
-    if str(data.get("id", page_id)) != str(page_id):
+    # PageUpdateRequest requires all of these; Cloud refuses an update that lacks one rather
+    # than keep the old body (https://developer.atlassian.com/cloud/confluence/rest/v2/api-group-page/#api-pages-id-put).
+    missing = [k for k in ("id", "status", "title", "body", "version") if data.get(k) is None]
+    if missing:
+        raise ApiError(400, f"Missing required field(s): {', '.join(missing)}")
+    if str(data["id"]) != str(page_id):
         raise ApiError(400, "The id in the body does not match the id in the path")
+    if data["status"] not in ("current", "draft"):
+        raise ApiError(400, f"Invalid status: {data['status']}")
     version = data.get("version")
     if not isinstance(version, dict) or not isinstance(version.get("number"), int):
         raise ApiError(400, "version.number is required")
@@ -252,6 +262,9 @@ async def update_page(call: Call) -> Response:
     if not isinstance(title, str):
         raise ApiError(400, "title is required")
     current = call.sandbox.pages.get(call.user, page_id)
+    if data["status"] == "draft" and current.status != "draft":
+        # Cloud keeps a published page published; a draft of it is a separate object.
+        raise ApiError(400, "A published page cannot be updated to status draft")
     if "spaceId" in data and str(data["spaceId"]) != str(current.space_id):
         raise ApiError(400, "Moving a page to a different space is not supported")
     parent = data.get("parentId")
@@ -400,4 +413,5 @@ def routes() -> list[BaseRoute]:
         Route("/pages/{id}/labels", get_labels, methods=["GET"]),
         *version_routes(),
         *space_property_routes(),
+        *space_operation_routes(),
     ]

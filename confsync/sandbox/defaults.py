@@ -11,6 +11,8 @@ __all__ = [
     "DEFAULT_OAUTH_CLIENT_ID",
     "DEFAULT_OAUTH_CLIENT_SECRET",
     "DEFAULT_PAT",
+    "DEFAULT_SCOPED_API_TOKEN",
+    "DEFAULT_SCOPED_TOKEN_SCOPES",
     "DEFAULT_SPACE",
     "MAX_BODY_BYTES",
     "MAX_TITLE_LENGTH",
@@ -28,6 +30,19 @@ DEFAULT_API_TOKEN = "sandbox-token"
 DEFAULT_DC_USER = "admin"
 DEFAULT_DC_PASSWORD = "admin"
 DEFAULT_PAT = "sandbox-pat"
+# A scoped API token of the admin: good only through the gateway (/ex/confluence/{cloudId}),
+# as on Atlassian's, where the plain API token is good only on the site URL.
+DEFAULT_SCOPED_API_TOKEN = "sandbox-scoped-token"
+# Every scope the token picker offers for what the sandbox serves, granular and classic, as a
+# tester's all-access token would have.
+DEFAULT_SCOPED_TOKEN_SCOPES = (
+    "read:space:confluence write:space:confluence read:page:confluence write:page:confluence "
+    "delete:page:confluence read:hierarchical-content:confluence read:attachment:confluence "
+    "write:attachment:confluence read:content-details:confluence "
+    "read:confluence-content.all read:confluence-content.summary write:confluence-content "
+    "write:confluence-file read:confluence-space.summary write:confluence-space "
+    "read:confluence-props write:confluence-props search:confluence read:confluence-user"
+)
 DEFAULT_OAUTH_CLIENT_ID = "sandbox-client"
 DEFAULT_OAUTH_CLIENT_SECRET = "sandbox-secret"
 DEFAULT_CLOUD_ID = "00000000-0000-4000-8000-000000000000"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from confsync.sandbox.defaults import MAX_TITLE_LENGTH
 from confsync.sandbox.model import ErrorKind, Page, SandboxError, Space, User, Version
+from confsync.sandbox.normalise import normalise_storage
 from confsync.sandbox.storage_format import check_storage
 from confsync.sandbox.store import Store, version_row, visible
 
@@ -187,6 +188,7 @@ class Pages:
             raise SandboxError(ErrorKind.NO_SPACE, "No space with the given key or id")
         _check_title(title)
         check_storage(body)
+        body = normalise_storage(body)
         now = self.store.now()
         with self.store.transaction() as conn:
             if parent_id is None and under_homepage:
@@ -235,6 +237,7 @@ class Pages:
         _check_title(title)
         if body is not None:
             check_storage(body)
+            body = normalise_storage(body)
         space = self.store.space_by_id(page.space_id)
         assert space is not None
         now = self.store.now()
@@ -272,6 +275,39 @@ class Pages:
             )
         return self.get(None, page_id)
 
+    def move(self, user: User, page_id: int, position: str, target_id: int) -> Page:
+        """Cloud v1's move: ``append`` puts the page last below ``target_id``; ``before`` and
+        ``after`` make it the target's sibling there. No new version, as in Confluence."""
+        page = self.get(user, page_id, ("current", "archived", "draft"))
+        target = self.get(user, target_id, ("current", "archived"))
+        space = self.store.space_by_id(page.space_id)
+        assert space is not None
+        parent = target.id if position == "append" else target.parent_id
+        with self.store.transaction() as conn:
+            if target.space_id != page.space_id:
+                raise SandboxError(ErrorKind.INVALID, "The sandbox moves pages within a space")
+            if parent is not None:
+                _check_parent(conn, space, parent, page_id)
+            elif page_id == target.id:
+                raise SandboxError(ErrorKind.INVALID, "A page cannot move next to itself")
+            if position == "append":
+                spot = conn.execute(
+                    "SELECT COUNT(*) FROM pages WHERE parent_id IS ? AND space_id = ? AND id != ?",
+                    (parent, page.space_id, page_id),
+                ).fetchone()[0]
+            else:
+                spot = target.position + (1 if position == "after" else 0)
+                conn.execute(
+                    "UPDATE pages SET position = position + 1 WHERE parent_id IS ? "
+                    "AND space_id = ? AND position >= ? AND id != ?",
+                    (parent, page.space_id, spot, page_id),
+                )
+            conn.execute(
+                "UPDATE pages SET parent_id = ?, position = ? WHERE id = ?",
+                (parent, spot, page_id),
+            )
+        return self.get(None, page_id)
+
     def trash(self, user: User, page_id: int) -> None:
         """Moves the page to the trash; its children move up to its parent, as in Confluence."""
         page = self.get(user, page_id, ("current", "archived", "draft"))
@@ -292,6 +328,7 @@ class Pages:
                 ("attachments", "page_id"),
                 ("properties", "page_id"),
                 ("content_labels", "page_id"),
+                ("watches", "content_id"),
             ):
                 conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (page_id,))
 
@@ -364,7 +401,8 @@ def _check_title(title: str) -> None:
 
 def _check_unique(conn: sqlite3.Connection, space_id: int, title: str, page_id: int | None) -> None:
     row = conn.execute(
-        "SELECT id FROM pages WHERE space_id = ? AND title = ? AND id IS NOT ? "
+        "SELECT id FROM pages WHERE space_id = ? AND ulower(title) = ulower(?) "
+        "AND id IS NOT ? "
         f"AND status IN ({','.join('?' * len(_TITLE_HOLDERS))})",
         (space_id, title, page_id, *_TITLE_HOLDERS),
     ).fetchone()

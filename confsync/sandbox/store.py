@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
     account_id TEXT PRIMARY KEY, email TEXT UNIQUE, username TEXT UNIQUE,
     display_name TEXT NOT NULL, password TEXT, api_token TEXT, pat TEXT);
+CREATE TABLE IF NOT EXISTS scoped_api_tokens (
+    token TEXT PRIMARY KEY, email TEXT NOT NULL, scopes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS spaces (
     id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, name TEXT NOT NULL,
     created_at TEXT NOT NULL, author_id TEXT NOT NULL, homepage_id INTEGER,
@@ -78,6 +80,8 @@ CREATE TABLE IF NOT EXISTS labels (
     id INTEGER PRIMARY KEY, prefix TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (prefix, name));
 CREATE TABLE IF NOT EXISTS content_labels (
     page_id INTEGER NOT NULL, label_id INTEGER NOT NULL, PRIMARY KEY (page_id, label_id));
+CREATE TABLE IF NOT EXISTS watches (
+    content_id INTEGER NOT NULL, account_id TEXT NOT NULL, PRIMARY KEY (content_id, account_id));
 """
 
 # Content ids (pages and attachments share them, as in Confluence), space and label ids start high,
@@ -150,6 +154,9 @@ class Store:
             self.path, check_same_thread=False, isolation_level=None, timeout=30.0
         )
         self._conn.row_factory = sqlite3.Row
+        # Titles are unique per space regardless of case, Unicode case too (SQLite's lower()
+        # knows only ASCII); like Java's toLowerCase, "ß" is not "ss".
+        self._conn.create_function("ulower", 1, _lower, deterministic=True)
         if self.path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -160,6 +167,14 @@ class Store:
         with self.transaction() as conn:
             for row in _SEED_USERS:
                 conn.execute("INSERT OR IGNORE INTO users VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            conn.execute(
+                "INSERT OR IGNORE INTO scoped_api_tokens VALUES (?, ?, ?)",
+                (
+                    defaults.DEFAULT_SCOPED_API_TOKEN,
+                    defaults.DEFAULT_CLOUD_EMAIL,
+                    defaults.DEFAULT_SCOPED_TOKEN_SCOPES,
+                ),
+            )
 
     def now(self) -> str:
         return iso(self.clock())
@@ -208,6 +223,15 @@ class Store:
                 f"SELECT * FROM users WHERE {column} = ? AND {field} = ?", (login, secret)
             ).fetchone()
         return _user(row) if row else None
+
+    def check_scoped_token(self, email: str, token: str) -> tuple[User, frozenset[str]] | None:
+        """The user and scopes of a scoped API token, or None (unknown, or another's)."""
+        with self.reading() as conn:
+            row = conn.execute(
+                "SELECT * FROM scoped_api_tokens WHERE email = ? AND token = ?", (email, token)
+            ).fetchone()
+        user = self.user_by("email", email) if row else None
+        return (user, frozenset(row["scopes"].split())) if row and user else None
 
     def users(self) -> list[User]:
         with self.reading() as conn:
@@ -275,6 +299,7 @@ class Store:
                 "property_versions",
                 "space_properties",
                 "content_labels",
+                "watches",
                 "oauth_codes",
                 "oauth_tokens",
             ):
@@ -300,6 +325,10 @@ class Store:
             rows = conn.execute("SELECT * FROM spaces ORDER BY id").fetchall()
         found = [_space(r) for r in rows]
         return [s for s in found if user is None or visible(s, user)]
+
+
+def _lower(text: str | bytes | int | float | None) -> str | bytes | int | float | None:
+    return text.lower() if isinstance(text, str) else text
 
 
 def visible(space: Space, user: User | None) -> bool:

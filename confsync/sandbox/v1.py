@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from confsync.sandbox.api import ApiError, Call, endpoint
+from confsync.sandbox.attachments import parse_attachment_id
 from confsync.sandbox.cql import CqlQuery, parse_cql
 from confsync.sandbox.model import ErrorKind, Page, SandboxError
 from confsync.sandbox.pages import PageFilter
@@ -32,8 +33,11 @@ from confsync.sandbox.v1_common import (
     page_id,
     window,
 )
+from confsync.sandbox.v1_file_edit import file_edit_routes
 from confsync.sandbox.v1_files import download_routes, file_routes
 from confsync.sandbox.v1_meta import label_pairs, meta_routes
+from confsync.sandbox.v1_move import move_routes
+from confsync.sandbox.v1_restrictions import restriction_routes
 from confsync.sandbox.v1_search import search_routes
 from confsync.sandbox.v1_shapes import (
     attachment_json,
@@ -42,8 +46,10 @@ from confsync.sandbox.v1_shapes import (
     space_json,
     user_json,
 )
+from confsync.sandbox.v1_tree import tree_routes
 from confsync.sandbox.versions import requested_page
 from confsync.sandbox.versions import v1_routes as version_routes
+from confsync.sandbox.watches import watch_routes
 
 __all__ = ["download_routes", "routes"]
 
@@ -133,6 +139,23 @@ def _parent(data: dict[str, Any]) -> int | None:
     return int(raw)
 
 
+def _require_type(data: dict[str, Any]) -> None:
+    """Both specs mark ``type`` required on create and update; Confluence answers 400 without
+    it (it cannot tell a page from a blog post)."""
+    kind = data.get("type")
+    if kind is None:
+        raise ApiError(400, "The content type is required: set type to page")
+    if kind != "page":
+        raise ApiError(400, f"The sandbox creates and updates pages only, not {kind!r}")
+
+
+def _message(data: dict[str, Any]) -> str:
+    """``version.message`` of a create: Confluence keeps it on the first version."""
+    version = data.get("version")
+    message = version.get("message") if isinstance(version, dict) else None
+    return message if isinstance(message, str) else ""
+
+
 def _full() -> set[str]:
     # What create and update answer with: md2cf reads metadata.labels from an update's answer.
     return {"space", "version", "ancestors", "body.storage", "history", "metadata.labels"}
@@ -159,8 +182,7 @@ def _labels(data: dict[str, Any]) -> list[tuple[str, str]] | None:
 @endpoint("v1", WRITE_CONTENT, gone_on_gateway=True, limit_body=True)
 async def create_content(call: Call) -> Response:
     data = await call.json()
-    if data.get("type", "page") != "page":
-        raise ApiError(400, "The sandbox creates pages only")
+    _require_type(data)
     title = data.get("title")
     space_key = (
         (data.get("space") or {}).get("key") if isinstance(data.get("space"), dict) else None
@@ -175,6 +197,7 @@ async def create_content(call: Call) -> Response:
         title,
         _storage(data) or "",
         parent_id=_parent(data),
+        message=_message(data),
         under_homepage=False,
     )
     if labels:
@@ -192,6 +215,7 @@ async def get_content_by_id(call: Call) -> Response:
 @endpoint("v1", WRITE_CONTENT, gone_on_gateway=True, limit_body=True)
 async def update_content(call: Call) -> Response:
     data = await call.json()
+    _require_type(data)
     version = data.get("version")
     if not isinstance(version, dict) or not isinstance(version.get("number"), int):
         raise ApiError(400, "version.number is required")
@@ -217,12 +241,31 @@ async def update_content(call: Call) -> Response:
 
 @endpoint("v1", DELETE_CONTENT, gone_on_gateway=True)
 async def delete_content(call: Call) -> Response:
+    if _delete_attachment(call):
+        return Response(status_code=204)
     content_id = page_id(call)
     if call.query("status") == "trashed":
         call.sandbox.pages.purge(call.user, content_id)
     else:
         call.sandbox.pages.trash(call.user, content_id)
     return Response(status_code=204)
+
+
+def _delete_attachment(call: Call) -> bool:
+    """DELETE /content/{id} on an attachment's id ("att123" or 123) trashes (or purges) it."""
+    content_id = parse_attachment_id(str(call.request.path_params["id"]))
+    if content_id is None:
+        return False
+    try:
+        att = call.sandbox.attachments.get(content_id)
+    except SandboxError:
+        return False
+    call.sandbox.pages.get(call.user, att.page_id)
+    if call.query("status") == "trashed":
+        call.sandbox.attachments.purge(att.id)
+    else:
+        call.sandbox.attachments.trash(att.id)
+    return True
 
 
 @endpoint("v1", READ_CONTENT, gone_on_gateway=True)
@@ -317,6 +360,11 @@ def routes(*, cloud: bool = False) -> list[BaseRoute]:
         *search_routes(),
         *meta_routes(),
         *file_routes(cloud=cloud),
+        *file_edit_routes(cloud=cloud),
+        *watch_routes(),
+        *restriction_routes(cloud=cloud),
+        *move_routes(cloud=cloud),
+        *tree_routes(),
         # Data Center's spec has no GET under /content/{id}/version.
         *(version_routes() if cloud else []),
         # After the attachment routes, so child/attachment is not taken for a child type.

@@ -154,6 +154,21 @@ async def create_property(call: Call) -> Response:
     return JSONResponse(property_json(call, prop, page))
 
 
+@endpoint("v1", WRITE_PROPS, gone_on_gateway=True)
+async def create_property_for_key(call: Call) -> Response:
+    """POST .../property/{key}: the key comes from the path, the value from the body."""
+    try:
+        page = _visible(call)
+    except SandboxError as exc:
+        raise ApiError(403, exc.message) from exc
+    data = await call.json()
+    if "value" not in data:
+        raise ApiError(400, "value is required")
+    key = call.request.path_params["key"]
+    prop = call.sandbox.properties.create(call.user, page.id, key, data["value"])
+    return JSONResponse(property_json(call, prop, page))
+
+
 @endpoint("v1", READ_PROPS, gone_on_gateway=True)
 async def get_property(call: Call) -> Response:
     page = _visible(call)
@@ -223,6 +238,7 @@ def file_routes(*, cloud: bool) -> list[BaseRoute]:
         Route("/content/{id}/property", get_properties, methods=["GET"]),
         Route("/content/{id}/property", create_property, methods=["POST"]),
         Route("/content/{id}/property/{key}", get_property, methods=["GET"]),
+        Route("/content/{id}/property/{key}", create_property_for_key, methods=["POST"]),
         Route("/content/{id}/property/{key}", update_property, methods=["PUT"]),
         Route("/content/{id}/property/{key}", delete_property, methods=["DELETE"]),
     ]

@@ -6,15 +6,18 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
 from confsync.config import ConfluenceSettings
+from confsync.confluence.api import Confluence
 from confsync.confluence.http import RetryPolicy
+from tests.client.sites import METHODS, Site, open_site
 from tests.support.openapi import ContractChecker, ValidatingTransport, require_specs
 
 SITE = "https://acme.atlassian.net/wiki"
@@ -32,7 +35,7 @@ FAKE_ENV = {"CONFLUENCE_EMAIL": "ana@example.com", **FAKE_SECRETS}
 
 
 # Every secret any client test uses, and its basic-auth encodings: none may ever be logged.
-_SANDBOX_SECRETS = ("sandbox-token", "sandbox-pat", "sandbox-secret")
+_SANDBOX_SECRETS = ("sandbox-token", "sandbox-scoped-token", "sandbox-pat", "sandbox-secret")
 _LOGGED_NEVER = (
     *FAKE_SECRETS.values(),
     *_SANDBOX_SECRETS,
@@ -40,6 +43,7 @@ _LOGGED_NEVER = (
         base64.b64encode(pair.encode()).decode()
         for pair in (
             "admin@example.com:sandbox-token",
+            "admin@example.com:sandbox-scoped-token",
             "admin:admin",
             f"ana@example.com:{FAKE_SECRETS['CONFLUENCE_API_TOKEN']}",
             f"ana:{FAKE_SECRETS['CONFLUENCE_PASSWORD']}",
@@ -128,3 +132,18 @@ def dc_settings(**auth: object) -> ConfluenceSettings:
             "auth": auth or {"method": "pat", "token": "${CONFLUENCE_PAT}"},
         }
     )
+
+
+@pytest.fixture(params=METHODS)
+async def site(
+    request: pytest.FixtureRequest, tmp_path: Path, checker: ContractChecker, sleeps: Sleeps
+) -> AsyncIterator[Site]:
+    """The sandbox, reached with each sign-in method in turn (the contract suites' site)."""
+    opened = await open_site(request.param, tmp_path, checker, sleeps.policy())
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def confluence(site: Site) -> Confluence:
+    return site.open()

@@ -39,6 +39,7 @@ REDIRECT = "http://localhost:8765/callback"
 SANDBOX_ENV = {
     "CONFLUENCE_EMAIL": "admin@example.com",
     "CONFLUENCE_API_TOKEN": "sandbox-token",
+    "CONFLUENCE_SCOPED_API_TOKEN": "sandbox-scoped-token",
     "CONFLUENCE_PAT": "sandbox-pat",
     "CONFLUENCE_USER": "admin",
     "CONFLUENCE_PASSWORD": "admin",
@@ -117,8 +118,9 @@ def settings_for(method: str, tmp: Path) -> ConfluenceSettings:
         "scoped-token": {
             "method": "api-token",
             "email": "${CONFLUENCE_EMAIL}",
-            "token": "${CONFLUENCE_API_TOKEN}",
+            "token": "${CONFLUENCE_SCOPED_API_TOKEN}",
             "scoped": True,
+            "api_url": ORIGIN,
         },
         "oauth2": {
             "method": "oauth2",

@@ -148,8 +148,11 @@ async def test_a_missing_scope_is_named(
     confluence = site.open()
     space = await confluence.space("DEMO")
     pages = await confluence.pages_in_space(space)
-    with pytest.raises(ScopeError, match=r"read:attachment:confluence.*confsync login"):
+    with pytest.raises(ScopeError, match=r"read:attachment:confluence") as caught:
         await confluence.attachments(pages[0].id)
+    # The exact command that fixes it: what was granted, and the missing scope.
+    wanted = "offline_access read:attachment:confluence read:page:confluence read:space:confluence"
+    assert f'confsync login --scopes "{wanted}"' in str(caught.value)
     await site.close()
 
 
@@ -157,7 +160,7 @@ async def test_a_missing_scope_is_named(
     ("method", "variable", "names"),
     [
         ("api-token", "CONFLUENCE_API_TOKEN", "admin@example.com"),
-        ("scoped-token", "CONFLUENCE_API_TOKEN", "scoped API token"),
+        ("scoped-token", "CONFLUENCE_SCOPED_API_TOKEN", "scoped API token"),
         ("pat", "CONFLUENCE_PAT", "personal access token"),
         ("basic", "CONFLUENCE_PASSWORD", "user admin"),
     ],

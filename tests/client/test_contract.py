@@ -5,7 +5,6 @@ files by the ValidatingTransport the site is reached through."""
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,20 +26,6 @@ pytestmark = pytest.mark.anyio
 
 BODY = "<p>Deploys are faster</p>"
 MESSAGE = "confsync d1"
-
-
-@pytest.fixture(params=METHODS)
-async def site(
-    request: pytest.FixtureRequest, tmp_path: Path, checker: ContractChecker, sleeps: Sleeps
-) -> AsyncIterator[Site]:
-    opened = await open_site(request.param, tmp_path, checker, sleeps.policy())
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
-async def confluence(site: Site) -> Confluence:
-    return site.open()
 
 
 async def demo(confluence: Confluence) -> Space:
@@ -255,8 +240,8 @@ async def test_search_pages(confluence: Confluence) -> None:
     for title in ("Retrospectives", "Retro board", "Health Checks"):
         await confluence.create_page(space, title=title, body=BODY, parent_id=None, message="m")
     found = await confluence.search_pages("Retro", space_key="DEMO")
-    assert sorted(p.title for p in found) == ["Retro board", "Retrospectives"]
-    assert all(p.space_id == space.id for p in found)
+    assert sorted(m.page.title for m in found) == ["Retro board", "Retrospectives"]
+    assert all(m.page.space_id == space.id for m in found)
     assert await confluence.search_pages('quote " and \\ back', space_key="DEMO") == []
 
 

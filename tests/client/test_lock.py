@@ -7,35 +7,16 @@ import asyncio
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from confsync.confluence.api import Confluence
 from confsync.lock import LOCK_KEY, Lease, LockError, SpaceLocks, force_unlock
-from tests.client.conftest import Sleeps
-from tests.client.sites import METHODS, Site, open_site
-from tests.support.openapi import ContractChecker
 
 pytestmark = pytest.mark.anyio
 
 SPACE = "DEMO"
-
-
-@pytest.fixture(params=METHODS)
-async def site(
-    request: pytest.FixtureRequest, tmp_path: Path, checker: ContractChecker, sleeps: Sleeps
-) -> AsyncIterator[Site]:
-    opened = await open_site(request.param, tmp_path, checker, sleeps.policy())
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
-async def confluence(site: Site) -> Confluence:
-    return site.open()
 
 
 @dataclass

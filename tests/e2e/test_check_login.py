@@ -1,4 +1,5 @@
-"""`confsync check` (sign in, see the spaces) and `confsync login` refusing non-OAuth configs."""
+"""`confsync check` (sign in, see the spaces; more in test_check_publish.py) and
+`confsync login` refusing non-OAuth configs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from confsync.errors import NotFoundError
 from confsync.sandbox import create_app
 from confsync.workflow import check_connection, open_backend, prepare
 from tests.plan.cli import confsync
@@ -40,7 +40,7 @@ def test_check_signs_in_and_finds_the_team_spaces(tmp_path: Path, edition: str) 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("Signed in as ")
-    assert lines[1].startswith("Space PLAT: ")
+    assert lines[1].startswith("Team platform: space PLAT, ")
 
 
 @pytest.mark.anyio
@@ -60,8 +60,9 @@ async def test_check_names_a_space_that_is_not_there(
     workspace = prepare(root)
     app = create_app(":memory:", edition="cloud", spaces=["DEMO"])
     async with open_backend(workspace, transport=httpx.ASGITransport(app=app)) as confluence:
-        with pytest.raises(NotFoundError, match="PLAT"):
-            await check_connection(workspace, confluence)
+        report = await check_connection(workspace, confluence)
+    assert report.first_problem is not None
+    assert report.first_problem.startswith("team platform: Space PLAT does not exist")
 
 
 def test_login_explains_it_is_only_for_oauth(tmp_path: Path) -> None:

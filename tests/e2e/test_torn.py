@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,27 +21,11 @@ from confsync.plan.observation import is_unfinished
 from confsync.workflow import Workspace, open_backend, prepare, run_apply, run_plan
 from tests.e2e.consistency import PageVerdict, verdicts
 from tests.e2e.test_recovery import KillSwitch
-from tests.plan.sandbox_repo import RepoSpec, SandboxSite
+from tests.plan.sandbox_repo import RepoSpec, SandboxSite, png_bytes
 
 SPRINT = ("platform", "2026-11-18-sprint-22")
 Q4 = ("platform", "2026-11-18-q4-health")
 IMAGE = "burndown.png"
-
-
-def png(shade: int) -> bytes:
-    """A valid 1x1 grey PNG: a different ``shade`` is a different file."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(bytes([0, shade])))
-        + chunk(b"IEND", b"")
-    )
 
 
 def version_of(base: RepoSpec, root: Path, n: int) -> RepoSpec:
@@ -56,7 +38,7 @@ def version_of(base: RepoSpec, root: Path, n: int) -> RepoSpec:
     health["dimensions"][0]["votes"]["green"] = 4 + n
     root.mkdir(parents=True, exist_ok=True)
     spec.write()
-    (root / "reports/platform" / IMAGE).write_bytes(png(n % 256))
+    (root / "reports/platform" / IMAGE).write_bytes(png_bytes(n % 256))
     return spec
 
 
@@ -103,7 +85,7 @@ async def test_a_refused_update_uploads_nothing_and_plan_tells_the_truth(
     await site.apply()
     image = repo.root / "reports/platform" / IMAGE
     kept = image.read_bytes()
-    image.write_bytes(png(200))
+    image.write_bytes(png_bytes(200))
     edited = site.workspace()
 
     # Someone else edits the page between plan and write: Confluence answers 409.
@@ -126,7 +108,7 @@ async def test_a_refused_update_uploads_nothing_and_plan_tells_the_truth(
 async def test_after_a_refused_update_the_next_apply_publishes_it_whole(repo: RepoSpec) -> None:
     site = SandboxSite(repo, in_memory=True)
     await site.apply()
-    (repo.root / "reports/platform" / IMAGE).write_bytes(png(200))
+    (repo.root / "reports/platform" / IMAGE).write_bytes(png_bytes(200))
     site.sandbox.faults.update(conflict_once=True)
     edited = site.workspace()
     async with site.backend(edited) as confluence:
@@ -304,7 +286,7 @@ async def test_a_file_replaced_behind_a_finished_page_is_found_by_a_no_op_plan(
     async with site.backend() as confluence:
         image = (await confluence.attachments(page.id, filename=IMAGE))[0]
         await confluence.upload_attachment_version(
-            image, data=png(99), media_type="image/png", comment="a better burndown"
+            image, data=png_bytes(99), media_type="image/png", comment="a better burndown"
         )
     site.sandbox.request_log.clear()
 
@@ -316,10 +298,11 @@ async def test_a_file_replaced_behind_a_finished_page_is_found_by_a_no_op_plan(
     ]
     assert [a.filename for a in changed[0].attachments] == [IMAGE]
     assert IMAGE in changed[0].reason
-    # Found from one bulk listing of the files of the one space that has any, not a request
-    # per page, and not read again for the update.
+    # Found from one bulk listing of the files of each space that has any, not a request per
+    # page, and not read again for the update.
     reads = [r for r in site.sandbox.request_log.records() if "attachment" in r.path + r.query]
-    assert [r.path.rsplit("/", 1)[-1] for r in reads] == ["search"], reads
+    spaces = {d.space_key for d in site.workspace().desired if d.attachments}
+    assert [r.path.rsplit("/", 1)[-1] for r in reads] == ["search"] * len(spaces), reads
 
     await site.apply()
     _whole(await _judge(site, now=site.workspace()), "now")
@@ -334,7 +317,7 @@ async def test_a_file_changed_between_plan_and_apply_fails_that_page_only(
     workspace = site.workspace()
     async with site.backend(workspace) as confluence:
         plan = await run_plan(workspace, confluence)
-        (repo.root / "reports/platform" / IMAGE).write_bytes(png(7))
+        (repo.root / "reports/platform" / IMAGE).write_bytes(png_bytes(7))
         result = await run_apply(workspace, plan, confluence)
 
     assert [o.change.address for o in result.failed] == ["platform/retrospective/" + SPRINT[1]]

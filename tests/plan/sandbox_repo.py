@@ -44,8 +44,8 @@ HAND_MESSAGE = "fixed a typo"
 SANDBOX_FILE = ".confsync/sandbox.sqlite"
 
 
-def png_bytes() -> bytes:
-    """A valid 1x1 PNG (the attachment of one report)."""
+def png_bytes(shade: int = 0) -> bytes:
+    """A valid 1x1 grey PNG (the attachment of one report); another shade, another file."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
@@ -55,7 +55,7 @@ def png_bytes() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IDAT", zlib.compress(bytes([0, shade])))
         + chunk(b"IEND", b"")
     )
 
@@ -140,8 +140,9 @@ class RepoSpec:
                 "name": self.team_names[team_id],
                 "space": TEAM_SPACES[team_id],
                 "reports": f"reports/{team_id}",
-                # PDFs are covered by their own tests; here they would only cost time.
-                "retrospectives": {"pdf": False},
+                # PDFs and retrospective charts are covered by their own tests; here they would
+                # only cost time.
+                "retrospectives": {"pdf": False, "chart": False},
                 "health_checks": {"pdf": False},
             }
             for key, value in self.team_settings[team_id].items():

@@ -1,4 +1,4 @@
-"""The health-check chart: a PNG drawn at apply time, shown on the page, digested by inputs."""
+"""The charts of votes: PNGs drawn at apply time, shown on the page, digested by inputs."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from PIL import Image
 
 from confsync.desired import desired_pages, digest_of
 from confsync.loading import load_repo
-from confsync.render.charts import chart_inputs, health_check_chart
-from confsync.reports import HealthCheck, report_adapter
+from confsync.render.charts import (
+    TOP_ITEMS,
+    chart_inputs,
+    has_votes,
+    health_check_chart,
+    retrospective_chart,
+)
+from confsync.reports import HealthCheck, Retrospective, report_adapter
 
 
 def health(*votes: tuple[str, int, int, int]) -> HealthCheck:
@@ -128,3 +134,35 @@ def test_each_name_is_drawn_on_one_line_whatever_it_holds(name: str, drawn_as: s
     )
     expected = health((drawn_as, 4, 2, 1))
     assert health_check_chart(unchecked) == health_check_chart(expected)
+
+
+def _retro(*columns: tuple[str, list[tuple[str, int]]]) -> Retrospective:
+    report = report_adapter.validate_python(
+        {
+            "kind": "retrospective",
+            "date": "2026-11-20",
+            "columns": [
+                {"name": name, "items": [{"text": t, "votes": v} for t, v in items]}
+                for name, items in columns
+            ],
+        }
+    )
+    assert isinstance(report, Retrospective)
+    return report
+
+
+def test_the_retrospective_chart_shows_the_most_voted_items_first_top_n() -> None:
+    many = [(f"item {n}", n) for n in range(1, 20)]
+    report = _retro(("Went well", many[:10]), ("To improve", [*many[10:], ("none", 0)]))
+    inputs = chart_inputs(report)
+    assert [votes for _, _, votes in inputs["items"]] == list(range(19, 19 - TOP_ITEMS, -1))
+    assert inputs["columns"] == ["Went well", "To improve"]
+    image = Image.open(io.BytesIO(retrospective_chart(report)))
+    fewer = Image.open(io.BytesIO(retrospective_chart(_retro(("A", [("x", 2), ("y", 1)])))))
+    assert image.height > fewer.height
+    assert image.width == fewer.width
+
+
+def test_a_retrospective_nobody_voted_on_has_no_chart() -> None:
+    assert not has_votes(_retro(("A", [("x", 0)])))
+    assert has_votes(_retro(("A", [("x", 1)])))

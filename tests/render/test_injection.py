@@ -210,3 +210,77 @@ def test_control_characters_become_visible_stand_ins() -> None:
     assert texts(page, "table/tbody/tr[td]/td[2]/p") == ["a\u2400b\u241bc\u2421d"]
     assert "\x00" not in body
     assert "\x1b" not in body
+
+
+# ---- markdown in summary and notes: formatting, never markup ----------------------------------
+
+MARKDOWN_PAYLOADS = {
+    "raw html": ('<b onclick="x()">bold</b> <script>alert(1)</script>', []),
+    "html block": ("<div>\n<ac:structured-macro ac:name='html'/>\n</div>", []),
+    "macro in markdown": ('**<ac:structured-macro ac:name="html"/>**', ["strong"]),
+    "javascript link": ("[click](javascript:alert(1))", []),
+    "javascript autolink": ("<javascript:alert(1)>", []),
+    "data link": ("[x](data:text/html;base64,PHNjcmlwdD4=)", []),
+    "vbscript reference": ("[x][r]\n\n[r]: vbscript:msgbox(1)", []),
+    "relative link": ("[x](../../secrets.txt)", []),
+    "image": ("![alt text](https://example.com/x.png)", []),
+    "link with quote": ('[x](https://example.com/"onmouseover="alert(1))', ["a"]),
+    "entity": ("&lt;script&gt; &#60;b&#62;", []),
+}
+
+
+def _notes(notes: str) -> Any:
+    report = _retro_checked("x").model_copy(update={"notes": notes})
+    return parse(PageRenderer().retrospective(report, team_name="T"))
+
+
+def _notes_elements(page: Any) -> list[Any]:
+    heading = page.xpath("h2[.='Notes']")[0]
+    return list(heading.itersiblings())
+
+
+@pytest.mark.parametrize(
+    ("payload", "tags"), MARKDOWN_PAYLOADS.values(), ids=MARKDOWN_PAYLOADS.keys()
+)
+def test_markdown_never_becomes_markup_or_a_macro(payload: str, tags: list[str]) -> None:
+    page = _notes(payload)
+    inside = [e for block in _notes_elements(page) for e in block.iter()]
+    made = sorted({str(e.tag) for e in inside} - {"p"})
+    assert made == sorted(tags)
+    assert page.xpath("//ac:structured-macro[@ac:name='html']", namespaces=NS) == []
+    assert (
+        page.xpath("//*[local-name()='script' or local-name()='img' or local-name()='div']") == []
+    )
+    hrefs = page.xpath("//a/@href")
+    assert all(h.startswith(("https://", "http://", "mailto:")) for h in hrefs)
+    assert not [a for e in inside for a in e.attrib if a.startswith("on")]
+
+
+def test_raw_html_and_macros_in_markdown_are_shown_as_the_text_written() -> None:
+    page = _notes('<b>x</b> <ac:structured-macro ac:name="html"/> &amp;')
+    assert texts(page, "h2[.='Notes']/following-sibling::p") == [
+        '<b>x</b> <ac:structured-macro ac:name="html"/> &amp;'
+    ]
+
+
+def test_markdown_formats_paragraphs_lists_links_code_and_tables() -> None:
+    page = _notes(
+        "# Timeline\n\n**Reminder**: *soon*, `make` and [docs](https://example.com/d) or "
+        "<ops@example.com>\n\n- one\n- two\n\n1. first\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "```\nx < 1\n```"
+    )
+    blocks = _notes_elements(page)
+    assert [b.tag for b in blocks] == ["h3", "p", "ul", "ol", "table", "pre"]
+    assert texts(blocks[0], ".") == ["Timeline"]  # an h3: under the report's own h2
+    assert page.xpath("//p/strong/text()") == ["Reminder"]
+    assert page.xpath("//p/em/text()") == ["soon"]
+    assert page.xpath("//p/a/@href") == ["https://example.com/d", "mailto:ops@example.com"]
+    assert texts(blocks[4], ".//td") == ["1", "2"]
+    assert texts(blocks[5], "code") == ["x < 1"]
+
+
+def test_one_line_fields_stay_plain() -> None:
+    report = _retro_checked("**not bold**")
+    page = parse(PageRenderer().retrospective(report, team_name="T"))
+    assert texts(page, "h2")[0] == "**not bold**"
+    assert texts(page, "table/tbody/tr[td]/td[2]/p") == ["**not bold**"]

@@ -185,10 +185,10 @@ async def test_v2_cursor_paging_through_600_pages(cloud_app: Starlette) -> None:
 async def test_v2_paging_through_the_gateway_keeps_site_relative_links(
     cloud_app: Starlette,
 ) -> None:
-    from tests.support.sandbox import sandbox_client
+    from tests.support.sandbox import GATEWAY_AUTH, sandbox_client
 
     gateway = "/ex/confluence/00000000-0000-4000-8000-000000000000"
-    async with sandbox_client(cloud_app) as cloud:
+    async with sandbox_client(cloud_app, auth=GATEWAY_AUTH) as cloud:
         first = await cloud.get(f"{gateway}{V2}/pages", params={"limit": 250})
         next_url = first.json()["_links"]["next"]
         assert next_url.startswith("/wiki/api/v2/pages?")

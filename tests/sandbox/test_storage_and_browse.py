@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -43,7 +45,8 @@ def test_dates_and_task_lists_render_as_a_reader_sees_them() -> None:
         lambda _: None,
     )
     assert html == (
-        '<ul class="tasks"><li class="task">&#9745; Ship it by <time>2026-12-04</time></li>'
+        '<ul class="tasks"><li class="task">&#9745; Ship it by '
+        '<time datetime="2026-12-04">4 Dec 2026</time></li>'
         '<li class="task">&#9744; Write notes</li></ul>'
     )
 
@@ -57,6 +60,41 @@ def test_a_status_macro_renders_as_a_coloured_lozenge() -> None:
         lambda _: None,
     )
     assert html == '<span class="status status-yellow">&lt;b&gt;amber</span>'
+
+
+def _rules(css: str) -> list[tuple[str, str]]:
+    """(selector, declarations) of each rule, in order."""
+    return re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+
+
+@pytest.mark.anyio
+async def test_each_status_lozenge_keeps_its_own_colour(
+    cloud: httpx.AsyncClient, cloud_app: Starlette
+) -> None:
+    space = await space_id(cloud)
+    lozenges = "".join(
+        f'<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour">{c}'
+        f'</ac:parameter><ac:parameter ac:name="title">{c}</ac:parameter></ac:structured-macro>'
+        for c in ("Green", "Yellow", "Red", "Blue", "Purple", "Grey")
+    )
+    page = (await cloud.post(f"{V2}/pages", json=v2_page(space, "Lozenges", lozenges))).json()
+    async with sandbox_client(cloud_app, auth=None) as anonymous:
+        shown = (await anonymous.get(f"/browse/page/{page['id']}")).text
+    css = shown[shown.index("<style>") + 7 : shown.index("</style>")]
+    colour: dict[str, str] = {}
+    for selectors, declarations in _rules(css):  # later rules win, as in the browser
+        found = re.search(r"(?:^|;)\s*color:\s*([^;]+)", declarations)
+        for selector in selectors.split(","):
+            if found:
+                colour[selector.strip()] = found.group(1).strip()
+    for name in ("green", "yellow", "red", "blue", "purple"):
+        assert f'<span class="status status-{name}">' in shown
+    # Nothing after the colour classes sets .status alone, and every colour is its own.
+    last_plain = max(i for i, (s, _) in enumerate(_rules(css)) if ".status{" in s + "{")
+    first_colour = min(i for i, (s, _) in enumerate(_rules(css)) if ".status-" in s)
+    assert last_plain < first_colour
+    shades = [colour[f".status-{n}"] for n in ("green", "yellow", "red", "blue", "purple")]
+    assert len(set(shades)) == 5
 
 
 @pytest.mark.anyio

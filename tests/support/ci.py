@@ -183,11 +183,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_sandbox(db: Path, spaces: list[str]) -> Iterator[str]:
-    """``confsync sandbox serve --edition cloud`` in a process; yields its base URL."""
+def served_sandbox(db: Path, spaces: list[str], edition: str = "cloud") -> Iterator[str]:
+    """``confsync sandbox serve --edition EDITION`` in a process; yields its base URL."""
     port = free_port()
     args = [sys.executable, "-m", "confsync", "sandbox", "serve", "--db", str(db)]
-    args += ["--port", str(port), "--edition", "cloud"]
+    args += ["--port", str(port), "--edition", edition]
     for key in spaces:
         args += ["--space", key]
     log = db.with_suffix(".log")

@@ -54,6 +54,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from tests.support.spec_gaps import (
+    BROKEN_PATTERNS,
     GLOBAL_STATUSES,
     KNOWN_GAPS,
     OVERLAPPING_ONE_OF,
@@ -329,6 +330,8 @@ class ContractChecker:
         for (name, place), param in op.params.items():
             schema = spec.deref(param.get("schema", {}))
             pointer = _param_pointer(op, spec, name, place)
+            if (op.spec, op.method, op.template, name) in BROKEN_PATTERNS:
+                pointer = None
             if place == "path":
                 values: list[Any] = [_coerce(path_values.get(name, ""), schema)]
             elif place == "query":

@@ -11,12 +11,15 @@ from confsync.sandbox import (
     DEFAULT_DC_PASSWORD,
     DEFAULT_DC_USER,
 )
+from confsync.sandbox.defaults import DEFAULT_SCOPED_API_TOKEN
 from tests.support.openapi import ContractChecker, ValidatingTransport
 
-__all__ = ["BASE_URL", "CLOUD_AUTH", "DC_AUTH", "sandbox_client"]
+__all__ = ["BASE_URL", "CLOUD_AUTH", "DC_AUTH", "GATEWAY_AUTH", "sandbox_client"]
 
 BASE_URL = "http://sandbox.local"
 CLOUD_AUTH = (DEFAULT_CLOUD_EMAIL, DEFAULT_API_TOKEN)
+# The gateway (/ex/confluence/{cloudId}) takes a scoped API token, never the plain one.
+GATEWAY_AUTH = (DEFAULT_CLOUD_EMAIL, DEFAULT_SCOPED_API_TOKEN)
 DC_AUTH = (DEFAULT_DC_USER, DEFAULT_DC_PASSWORD)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Protocol
 
 __all__ = [
+    "BROKEN_PATTERNS",
     "DEPRECATED_GONE",
     "GLOBAL_STATUSES",
     "KNOWN_GAPS",
+    "NOT_IMPLEMENTED",
     "OVERLAPPING_ONE_OF",
     "STATUS_ALIASES",
     "undocumented_reason",
@@ -40,6 +42,16 @@ KNOWN_GAPS: dict[tuple[str, str, str, int], str] = {
     ),
     ("cloud-v2", "PUT", "/pages/{page-id}/properties/{property-id}", 409): (
         "real Cloud answers 409 on a stale property version.number"
+    ),
+    ("cloud-v2", "POST", "/attachments/{attachment-id}/properties", 409): (
+        "real Cloud answers 409 when the attachment has a property with that key, as for pages"
+    ),
+    ("cloud-v2", "PUT", "/attachments/{attachment-id}/properties/{property-id}", 409): (
+        "real Cloud answers 409 on a stale property version.number, as for pages"
+    ),
+    ("cloud-v2", "GET", "/pages/{id}/children", 404): (
+        "real Cloud answers 404 for a page that is missing or hidden, as /direct-children "
+        "documents; the deprecated /children lists only 400 and 401"
     ),
     ("cloud-v2", "PUT", "/spaces/{space-id}/properties/{property-id}", 409): (
         "real Cloud answers 409 on a stale space property version.number; the v2 spec lists 400"
@@ -71,12 +83,29 @@ KNOWN_GAPS: dict[tuple[str, str, str, int], str] = {
     ("cloud-v1", "POST", "/wiki/rest/api/content/{id}/property", 409): (
         "Cloud answers 409 when a property with that key already exists"
     ),
+    ("cloud-v1", "POST", "/wiki/rest/api/content/{id}/property/{key}", 409): (
+        "Cloud answers 409 when a property with that key already exists, as for POST .../property"
+    ),
     ("cloud-v1", "GET", "/wiki/rest/api/content/{id}/version", 404): (
         "Cloud answers 404 for content that does not exist, as for its single version"
     ),
     ("cloud-v1", "POST", "/wiki/rest/api/content/{id}/child/attachment/{attachmentId}/data", 403): (
         "Cloud answers 403 without the X-Atlassian-Token header (XSRF check)"
     ),
+}
+
+# Path parameters whose documented pattern is a typo no real id can match: their value is
+# not checked against it (every other parameter of these operations still is).
+BROKEN_PATTERNS: dict[tuple[str, str, str, str], str] = {
+    ("cloud-v2", "GET", "/attachments/{attachment-id}/properties/{property-id}", "attachment-id"): (
+        "the pattern is written (att)?0-9+ (brackets lost); the other operations say (att)?[0-9]+"
+    ),
+    (
+        "cloud-v2",
+        "GET",
+        "/attachments/{attachment-id}/versions/{version-number}",
+        "attachment-id",
+    ): ("the pattern is written (att)?0-9+ (brackets lost); the other operations say (att)?[0-9]+"),
 }
 
 # A documented status whose schema stands for an undocumented one the server really sends.
@@ -90,6 +119,8 @@ STATUS_ALIASES: dict[tuple[str, str, str, int], int] = {
 # Cloud v1 deprecated endpoints also answer 410 through the OAuth gateway (see DEPRECATED_GONE).
 GLOBAL_STATUSES: frozenset[int] = frozenset({401, 429, 500, 502, 503, 504})
 DEPRECATED_GONE = 410
+# The sandbox's own answer for a documented operation it lacks (docs/sandbox-inventory.md).
+NOT_IMPLEMENTED = 501
 
 
 # oneOf alternatives that overlap in Atlassian's specs: neither has required fields that tell
@@ -109,6 +140,8 @@ def undocumented_reason(op: _Operation, status: int) -> str | None:
         return gap
     if status in GLOBAL_STATUSES:
         return "decided before the operation runs (auth, rate limit, server fault)"
+    if status == NOT_IMPLEMENTED:
+        return "the sandbox does not implement this documented operation (a gap, not an answer)"
     if status == DEPRECATED_GONE and op.spec == "cloud-v1" and _deprecated(op):
         return "deprecated v1 endpoint called through the OAuth gateway"
     return None

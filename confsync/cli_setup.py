@@ -1,0 +1,130 @@
+"""The set-up commands a team admin runs once: ``test-publish``, ``spaces``, ``pages search``.
+
+Loaded by ``cli.LazyGroup`` only when named; like ``cli.py``, they parse, call one function,
+print and return an exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+from confsync.cli import EXIT_OK, _directory, directory_option
+
+__all__ = ["pages", "spaces", "test_publish"]
+
+format_option = click.option(
+    "--format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one document with a format_version.",
+)
+
+
+@click.command("test-publish")
+@directory_option
+@click.option(
+    "--team", metavar="ID", multiple=True, help="Only this team (a team id); repeat for several."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["retrospective", "health-check"]),
+    default="retrospective",
+    show_default=True,
+    help="The kind of sample report to publish.",
+)
+@click.option("--keep", is_flag=True, help="Leave the test page in Confluence to look at.")
+@click.pass_context
+def test_publish(
+    ctx: click.Context, directory: Path | None, team: tuple[str, ...], kind: str, keep: bool
+) -> int:
+    """Publish a test page with its PDF for each team, print its link, then delete it.
+
+    The page is a sample report titled "confsync test <time> <random>", so it cannot
+    collide with a real page. It goes under the team's parent page when that exists, else
+    at the space root: a test never creates a parent. A missing permission (create,
+    update, upload, delete) is named, and nothing is left behind on any failure. With
+    --keep the page stays, for you to look at and delete.
+    """
+    from confsync.discovery import open_site
+    from confsync.loading import load_repo
+    from confsync.render.pdf import render_pdf
+    from confsync.setup_views import render_test_pages_text
+    from confsync.testpublish import publish_test_pages
+    from confsync.types import ReportKind
+
+    repo = load_repo(_directory(ctx, directory))
+
+    def printer(body: str, title: str, cover: str) -> bytes:
+        return render_pdf(body, title=title, cover=cover, files={})
+
+    async def run() -> Any:
+        async with open_site(repo) as confluence:
+            return await publish_test_pages(
+                repo, confluence, teams=team, kind=ReportKind(kind), keep=keep, printer=printer
+            )
+
+    click.echo(render_test_pages_text(asyncio.run(run())), nl=False)
+    return EXIT_OK
+
+
+@click.command()
+@directory_option
+@format_option
+@click.pass_context
+def spaces(ctx: click.Context, directory: Path | None, format: str) -> int:
+    """List the spaces the configured account can see: key, name, link.
+
+    For choosing a team's space: key. Every page of results is read.
+    """
+    from confsync.discovery import list_spaces, open_site
+    from confsync.loading import load_repo
+    from confsync.setup_views import render_json, render_spaces_text, spaces_json
+
+    repo = load_repo(_directory(ctx, directory))
+
+    async def run() -> Any:
+        async with open_site(repo) as confluence:
+            return await list_spaces(confluence)
+
+    found = asyncio.run(run())
+    text = render_json(spaces_json(found)) if format == "json" else render_spaces_text(found)
+    click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@click.group()
+def pages() -> None:
+    """Find pages in Confluence (to pick a parent page)."""
+
+
+@pages.command()
+@directory_option
+@click.argument("text")
+@click.option("--space", "space", metavar="KEY", required=True, help="The space to search.")
+@format_option
+@click.pass_context
+def search(ctx: click.Context, directory: Path | None, text: str, space: str, format: str) -> int:
+    """Pages of space KEY whose title matches TEXT (its words, the last one as a prefix).
+
+    Shows each page's id, title and ancestors, so that two pages with similar titles can be
+    told apart; put the id in confsync.yaml as parent: {existing: ID}.
+    """
+    from confsync.discovery import open_site, search_parent_pages
+    from confsync.loading import load_repo
+    from confsync.setup_views import matches_json, render_json, render_matches_text
+
+    repo = load_repo(_directory(ctx, directory))
+
+    async def run() -> Any:
+        async with open_site(repo) as confluence:
+            return await search_parent_pages(confluence, text, space)
+
+    found = asyncio.run(run())
+    shown = render_json(matches_json(found)) if format == "json" else render_matches_text(found)
+    click.echo(shown, nl=False)
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Setting a repo up: ``confsync init`` (the files), ``login`` and ``auth`` (the sign-in)."""

@@ -1,0 +1,116 @@
+"""confsync preview: static HTML of the pages a plan would write, opened in a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from tests.plan.cli import confsync
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed (apt-get install -y chromium): the preview is not opened",
+)
+
+
+def _samples(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns(".confsync", "preview"))
+    return root
+
+
+def _chromium(tmp_path: Path, page: Path, *args: str) -> str:
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            *args,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_offline_preview_of_the_samples_mirrors_every_page_as_new(tmp_path: Path) -> None:
+    root = _samples(tmp_path)
+    out = tmp_path / "preview"
+    result = confsync(root, "preview", "--offline", "--out", str(out))
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"{out / 'index.html'}: 16 pages."
+    index = lxml_html.parse(str(out / "index.html")).getroot()
+    rows = index.xpath("//table[@class='index']/tbody/tr")
+    assert len(rows) == 16
+    assert {r.xpath("string(td[1])").split()[-1] for r in rows} == {"create"}
+    for link in index.xpath("//tbody//a/@href"):
+        assert (out / link).is_file()
+    sprint = out / "pages/platform__retrospective__2026-09-25-sprint-19.html"
+    page = lxml_html.parse(str(sprint)).getroot()
+    for image in page.xpath("//img/@src"):
+        assert (sprint.parent / image).is_file()
+    pdf = sprint.parent / sprint.stem / "2026-09-25-sprint-19.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@needs_chromium
+def test_the_preview_opens_in_chromium_with_report_text_escaped(tmp_path: Path) -> None:
+    root = _samples(tmp_path)
+    report = root / "reports/platform/2026-09-25-sprint-19.yaml"
+    hostile = "<script>document.title='owned'</script><img src=x onerror=alert(1)>"
+    assert "summary:" not in report.read_text()
+    report.write_text(report.read_text() + f'summary: "**{hostile}** [x](javascript:alert(1))"\n')
+    out = tmp_path / "preview"
+    assert confsync(root, "preview", "--offline", "--out", str(out)).code == 0
+    page = out / "pages/platform__retrospective__2026-09-25-sprint-19.html"
+
+    dom = lxml_html.fromstring(_chromium(tmp_path, page, "--dump-dom"))
+    assert dom.xpath("//script") == []
+    assert dom.xpath("//*[@onerror]") == []
+    assert dom.xpath("string(//title)") == "Sprint 19 😅 - Retrospective"
+    assert not [h for h in dom.xpath("//a/@href") if h.startswith("javascript:")]
+    summary = dom.xpath("//div[contains(@class,'macro-info')]")[0]
+    assert summary.xpath("string(.//strong)") == hostile  # shown as the text written
+    assert dom.xpath("//ul[@class='tasks']/li")  # the action items, as a task list
+
+    shot = tmp_path / "page.png"
+    _chromium(tmp_path, page, "--window-size=1100,1500", f"--screenshot={shot}")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_preview_against_confluence_marks_the_changed_text_of_an_update(tmp_path: Path) -> None:
+    root = _samples(tmp_path)
+    assert confsync(root, "apply", "--auto-approve").code == 0
+    report = root / "reports/platform/2026-11-06-sprint-22.yaml"
+    text = report.read_text()
+    first_item = re.search(r"- text: (.+)", text)
+    assert first_item is not None
+    report.write_text(text.replace(first_item.group(1), "A brand new sticky note", 1))
+
+    out = tmp_path / "preview"
+    result = confsync(root, "preview", "--changed-only", "--out", str(out))
+    assert result.code == 0, result.err
+    index = lxml_html.parse(str(out / "index.html")).getroot()
+    (row,) = index.xpath("//table[@class='index']/tbody/tr")
+    assert row.xpath("string(td[1])").split() == ["~", "update"]
+    assert row.xpath("string(td[4])") == "report changed"
+    assert "pages/viewpage.action?pageId=" in row.xpath("string(td[5]/a/@href)")
+    page = lxml_html.parse(str(out / row.xpath("string(td[2]/a/@href)"))).getroot()
+    assert "A brand new sticky note" in page.xpath("//mark/text()")
