@@ -148,6 +148,17 @@ class _Applier:
 
     async def create(self, change: Change, desired: DesiredPage) -> Page:
         space = await self.space(desired.space_key)
+        carried = self.mark(desired) if self.confluence.marks_on_create else None
+        if carried is not None and not change.attachments:
+            # Page, mark and finished message in one request: whole, or not there at all.
+            return await self.confluence.create_page(
+                space,
+                title=desired.title,
+                body=desired.body,
+                parent_id=self.parent_id(change),
+                message=message_for(desired.digest),
+                mark=carried,
+            )
         page = await self.confluence.create_page(
             space,
             title=desired.title,
@@ -155,18 +166,27 @@ class _Applier:
             parent_id=self.parent_id(change),
             message=pending_message_for(desired.digest),
             stamp=False,
+            mark=carried,
         )
-        return await self.finish(page, change, desired, new_page=True)
+        return await self.finish(page, change, desired, marked=carried is not None, new_page=True)
 
     async def finish(
-        self, page: Page, change: Change, desired: DesiredPage, *, new_page: bool
+        self,
+        page: Page,
+        change: Change,
+        desired: DesiredPage,
+        *,
+        new_page: bool,
+        marked: bool = False,
     ) -> Page:
         """Files, then the mark, then the finished version message, in this order: a page
-        says ``confsync <digest>`` only once everything of that digest is in place."""
+        says ``confsync <digest>`` only once everything of that digest is in place.
+        ``marked``: the page was created with its mark already."""
         try:
             for file in change.attachments:
                 await self.upload(page.id, desired, file)
-            await self.confluence.set_mark(page.id, self.mark(desired), new_page=new_page)
+            if not marked:
+                await self.confluence.set_mark(page.id, self.mark(desired), new_page=new_page)
             return await self.confluence.update_page(
                 page.id,
                 title=desired.title,

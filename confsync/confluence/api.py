@@ -52,6 +52,10 @@ class Confluence(Protocol):
     edition: str
     """``"cloud"`` or ``"datacenter"``: for display only; nothing may branch on it."""
 
+    marks_on_create: bool
+    """Whether ``create_page`` can carry the mark (and the version message) in the create
+    itself: Data Center's v1 create takes content properties; Cloud's v2 create does not."""
+
     async def current_user(self) -> CurrentUser:
         """Who the credentials belong to (a cheap connectivity and credentials check)."""
         ...
@@ -108,8 +112,12 @@ class Confluence(Protocol):
         parent_id: str | None,
         message: str,
         stamp: bool = True,
+        mark: ManagedMark | None = None,
     ) -> Page:
         """Create a current page (``parent_id=None``: at the space root) and return it.
+
+        ``mark``: only when ``marks_on_create``: the page is created with its ``confsync``
+        property in the same request (one write, all or nothing).
 
         ``stamp=False``: the caller writes another version next, so an edition that cannot
         set a message on create (Cloud v2) leaves the first version without one rather than

@@ -72,6 +72,7 @@ class BackendBase(abc.ABC):
 
     edition: str
     ids_per_request: int
+    marks_on_create: bool = False
     scope_needs: ClassVar[ScopeNeeds]
     """What each operation asks of an OAuth token, in this edition's scope names."""
     space_needs: ClassVar[SpaceNeeds] = {}
@@ -232,7 +233,14 @@ class BackendBase(abc.ABC):
 
     @abc.abstractmethod
     async def _post_page(
-        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+        self,
+        space: Space,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        message: str,
+        mark: ManagedMark | None,
     ) -> Page:
         """Create the page once (``HttpClient.write`` with ``_find_created`` as look-up)."""
 
@@ -250,9 +258,12 @@ class BackendBase(abc.ABC):
         parent_id: str | None,
         message: str,
         stamp: bool = True,
+        mark: ManagedMark | None = None,
     ) -> Page:
+        if mark is not None and not self.marks_on_create:
+            raise TypeError(f"{type(self).__name__} cannot create a page with its mark")
         created = await self._post_page(
-            space, title=title, body=body, parent_id=parent_id, message=message
+            space, title=title, body=body, parent_id=parent_id, message=message, mark=mark
         )
         if created.version.message == message or not stamp:
             return created

@@ -24,6 +24,7 @@ from confsync.types import (
     Attachment,
     ContentProperty,
     CurrentUser,
+    ManagedMark,
     Operation,
     Page,
     PageMatch,
@@ -220,7 +221,14 @@ class CloudBackend(BackendBase):
         )
 
     async def _post_page(
-        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+        self,
+        space: Space,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        message: str,
+        mark: ManagedMark | None,
     ) -> Page:
         check_page(title, body)
         payload: dict[str, Any] = {

@@ -17,6 +17,7 @@ from confsync.types import (
     Attachment,
     ContentProperty,
     CurrentUser,
+    ManagedMark,
     Operation,
     Page,
     PageMatch,
@@ -64,6 +65,7 @@ class DataCenterBackend(BackendBase):
 
     edition = "datacenter"
     ids_per_request = IDS_PER_CQL
+    marks_on_create = True
     scope_needs = SCOPE_NEEDS
 
     async def current_user(self) -> CurrentUser:
@@ -166,7 +168,14 @@ class DataCenterBackend(BackendBase):
         return await self._content(params, f"list the trash of space {space.key}", space)
 
     async def _post_page(
-        self, space: Space, *, title: str, body: str, parent_id: str | None, message: str
+        self,
+        space: Space,
+        *,
+        title: str,
+        body: str,
+        parent_id: str | None,
+        message: str,
+        mark: ManagedMark | None,
     ) -> Page:
         check_page(title, body)
         payload: dict[str, Any] = {
@@ -179,6 +188,12 @@ class DataCenterBackend(BackendBase):
         }
         if parent_id is not None:
             payload["ancestors"] = [{"id": parent_id}]
+        if mark is not None:
+            # Created with the page, in the same request: a page confsync made is never
+            # without its mark, and the create costs one write.
+            payload["metadata"] = {
+                "properties": {MARK_KEY: {"key": MARK_KEY, "value": mark.to_json()}}
+            }
 
         async def lookup() -> Page | None:
             return await self._find_created(space, title, parent_id, message)

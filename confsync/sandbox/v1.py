@@ -179,6 +179,22 @@ def _labels(data: dict[str, Any]) -> list[tuple[str, str]] | None:
     return label_pairs(labels) if labels else []
 
 
+def _properties(data: dict[str, Any]) -> dict[str, Any]:
+    """``metadata.properties`` of a create body: key → value. Confluence creates these content
+    properties with the page ("Content properties can also be added when creating a new piece
+    of content by including them in the metadata.properties of the request")."""
+    metadata = data.get("metadata")
+    found = metadata.get("properties") if isinstance(metadata, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    properties: dict[str, Any] = {}
+    for key, item in found.items():
+        if not isinstance(item, dict) or "value" not in item:
+            raise ApiError(400, f"metadata.properties.{key} needs a value")
+        properties[str(item.get("key") or key)] = item["value"]
+    return properties
+
+
 @endpoint("v1", WRITE_CONTENT, gone_on_gateway=True, limit_body=True)
 async def create_content(call: Call) -> Response:
     data = await call.json()
@@ -191,6 +207,7 @@ async def create_content(call: Call) -> Response:
         raise ApiError(400, "title and space.key are required")
     space = call.sandbox.store.space_by_key(space_key)
     labels = _labels(data)
+    properties = _properties(data)
     page = call.sandbox.pages.create(
         call.user,
         space,
@@ -202,6 +219,8 @@ async def create_content(call: Call) -> Response:
     )
     if labels:
         call.sandbox.labels.add(page.id, labels)
+    for key, value in properties.items():
+        call.sandbox.properties.create(call.user, page.id, key, value)
     return _one(call, page, _full())
 
 
