@@ -11,11 +11,13 @@ Retry rules (what peers converged on, see docs/confluence-api.md "Errors that ma
 - A write that may have reached the server (a 5xx, or a connection lost after sending) is
   retried only after ``lookup`` confirmed its effect is absent; if present, that is the result.
 - Backoff is exponential with full jitter; a total budget of attempts and seconds bounds it all.
+
+Every request waits for a place under the client's ``Throttle`` (``confluence/throttle.py``):
+an adaptive limit on requests in flight, lowered before Confluence has to answer 429.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import math
 import random
@@ -23,7 +25,6 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ from confsync import __version__
 from confsync.confluence.errormap import Call, Identity, error_for, not_json
 from confsync.confluence.paging import next_link, resolve_next
 from confsync.confluence.redact import Redactor
+from confsync.confluence.throttle import Throttle, retry_after_seconds
 from confsync.errors import (
     ConfluenceError,
     ConnectionFailedError,
@@ -78,29 +80,6 @@ class RetryPolicy:
         """Full jitter: uniform in [0, min(max_delay, base * 2**(attempt-1)))."""
         ceiling = min(self.max_delay, math.ldexp(self.base_delay, min(attempt - 1, 30)))
         return self.random() * ceiling
-
-
-def retry_after_seconds(response: httpx.Response, cap: float) -> float | None:
-    """``Retry-After`` (or ``Beta-Retry-After``) in seconds, clamped to [0, cap]; None if absent."""
-    for name in ("retry-after", "beta-retry-after"):
-        raw = response.headers.get(name)
-        if raw is None:
-            continue
-        raw = raw.strip()
-        try:
-            seconds = float(raw)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(raw)
-            except (TypeError, ValueError):
-                continue
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            seconds = (when - datetime.now(UTC)).total_seconds()
-        if math.isnan(seconds):
-            continue
-        return min(max(seconds, 0.0), cap)
-    return None
 
 
 def require_secure_url(url: str, *, in_process: bool = False) -> None:
@@ -180,7 +159,12 @@ class HttpClient:
         self.redactor = redactor
         self.policy = policy or RetryPolicy()
         self.concurrency = concurrency
-        self._limit = anyio.Semaphore(concurrency)
+        self.throttle = Throttle(
+            concurrency,
+            clock=self.policy.clock,
+            sleep=self.policy.sleep,
+            max_pause=self.policy.max_retry_after,
+        )
 
     def __repr__(self) -> str:
         return f"HttpClient(base={self._base!r}, concurrency={self.concurrency})"
@@ -308,9 +292,10 @@ class HttpClient:
             request = self._client.build_request(method, url, **kwargs)
             sent_at = policy.clock()
             try:
-                async with self._limit:
+                async with self.throttle.slot() as slot:
                     response = await self._client.send(request)
                     await response.aread()
+                    slot.answered(response)
             except httpx.TransportError as exc:
                 reached = _may_have_reached_server(exc)
                 self._log_failure(request, exc, attempt)
