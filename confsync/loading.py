@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from confsync.attachments import attachment_problems, generated_names
 from confsync.config import Config, CreateParent, Team
+from confsync.cores import map_on_cores
 from confsync.errors import InputError, Problem
 from confsync.paths import MAX_TEMPLATE_BYTES, Refused, Why, inside, printable, sandbox_file
 from confsync.render.titles import TitleContext, TitleTemplateError, check_template, render_title
@@ -109,8 +110,8 @@ def load_repo(root: Path) -> Repo:
 
     problems = _template_problems(config, document, config_display)
     problems += _path_problems(root, config, document, config_display)
-    reports: list[LoadedReport] = []
     warnings: list[Problem] = []
+    jobs: list[_Job] = []
     for index, team in enumerate(config.teams):
         try:
             folder = inside(root, Path(team.reports), kind="folder")
@@ -118,14 +119,15 @@ def load_repo(root: Path) -> Repo:
             if exc.why is Why.MISSING:  # git keeps no empty folder: a fresh clone has none
                 warnings.append(_no_reports(team, index, document, config_display, "missing"))
             continue  # else _path_problems said why
-        found = 0
-        for path in _report_files(folder, real_config):
-            found += 1
-            loaded = _load_report(root, config, team, path, problems)
-            if loaded is not None:
-                reports.append(loaded)
+        found = [(root, config, team, path) for path in _report_files(folder, real_config)]
         if not found:
             warnings.append(_no_reports(team, index, document, config_display, "empty"))
+        jobs.extend(found)
+    reports: list[LoadedReport] = []
+    for loaded, found_problems in map_on_cores(_load_job, jobs):
+        problems.extend(found_problems)
+        if loaded is not None:
+            reports.append(loaded)
     if not problems:
         problems.extend(_collisions(config, reports, document, config_display))
     if problems:
@@ -280,6 +282,16 @@ def _validate_report(
     except ValidationError as exc:
         problems.extend(problems_from(exc, document, display, _report_schema()))
         return None
+
+
+_Job = tuple[Path, Config, Team, Path]
+"""One report file to load: (repo root, config, its team, its path)."""
+
+
+def _load_job(job: _Job) -> tuple[LoadedReport | None, list[Problem]]:
+    root, config, team, path = job
+    problems: list[Problem] = []
+    return _load_report(root, config, team, path, problems), problems
 
 
 def _load_report(
