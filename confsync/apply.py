@@ -149,25 +149,20 @@ class _Applier:
     async def create(self, change: Change, desired: DesiredPage) -> Page:
         space = await self.space(desired.space_key)
         carried = self.mark(desired) if self.confluence.marks_on_create else None
-        if carried is not None and not change.attachments:
-            # Page, mark and finished message in one request: whole, or not there at all.
-            return await self.confluence.create_page(
-                space,
-                title=desired.title,
-                body=desired.body,
-                parent_id=self.parent_id(change),
-                message=message_for(desired.digest),
-                mark=carried,
-            )
+        # With the mark carried and no files to add, the page is created whole in one request:
+        # finished message included. Otherwise it starts pending and ``finish`` completes it.
+        whole = carried is not None and not change.attachments
         page = await self.confluence.create_page(
             space,
             title=desired.title,
             body=desired.body,
             parent_id=self.parent_id(change),
-            message=pending_message_for(desired.digest),
-            stamp=False,
+            message=(message_for if whole else pending_message_for)(desired.digest),
+            stamp=whole,
             mark=carried,
         )
+        if whole:
+            return page
         return await self.finish(page, change, desired, marked=carried is not None, new_page=True)
 
     async def finish(

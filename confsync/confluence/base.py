@@ -7,13 +7,15 @@ Only the two subclasses (``cloud.py``, ``datacenter.py``) know an edition's endp
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import anyio
 
+from confsync.confluence.api import MARK_KEY
 from confsync.confluence.auth import OAuthAuth
-from confsync.confluence.errormap import ScopeAdvice
+from confsync.confluence.errormap import Call, ScopeAdvice
 from confsync.confluence.http import HttpClient
 from confsync.confluence.permissions import ScopeNeeds, SpaceNeeds, weigh
 from confsync.errors import (
@@ -24,7 +26,15 @@ from confsync.errors import (
 )
 from confsync.types import ContentProperty, ManagedMark, Page, Permission, Space
 
-__all__ = ["MAX_BODY_BYTES", "MAX_TITLE_LENGTH", "BackendBase", "check_page", "mark_from"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_TITLE_LENGTH",
+    "BackendBase",
+    "PropertyPlace",
+    "check_page",
+    "mark_from",
+    "property_from",
+]
 
 MAX_BODY_BYTES = 5_242_880  # Confluence: 413 above (docs/confluence-api.md "Errors that matter")
 MAX_TITLE_LENGTH = 255  # and 400 above this many characters
@@ -67,6 +77,32 @@ def check_page(title: str, body: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class PropertyPlace:
+    """Where the properties of one page or one space live, in an edition's API.
+
+    ``path``: the collection (a create is a POST to it; each property lies below it);
+    ``what``: the owner, for messages ("page 65540", "space PLAT"); the Cloud OAuth scopes.
+    """
+
+    path: str
+    what: str
+    read_scope: str | None = None
+    write_scope: str | None = None
+
+
+def property_from(item: Mapping[str, Any]) -> ContentProperty:
+    """A content or space property, as both APIs answer it."""
+    version = item.get("version")
+    number = version.get("number", 1) if isinstance(version, dict) else 1
+    return ContentProperty(
+        id=str(item.get("id", "")),
+        key=str(item.get("key", "")),
+        value=item.get("value"),
+        version=int(number),
+    )
+
+
 class BackendBase(abc.ABC):
     """Shared behaviour of ``CloudBackend`` and ``DataCenterBackend``."""
 
@@ -107,21 +143,87 @@ class BackendBase(abc.ABC):
         # viewpage.action works on Cloud and Data Center alike, and needs only the id.
         return f"{self.site_url}/pages/viewpage.action?pageId={page.id}"
 
+    # ---- properties: a page's mark, a space's lock, through one mechanism ------------------
+
     async def get_mark(self, page_id: str) -> ManagedMark | None:
-        found = await self._mark_property(page_id)
+        found = await self._read_property(self._page_properties(page_id), MARK_KEY)
         return None if found is None else mark_from(found.value)
 
     async def set_mark(self, page_id: str, mark: ManagedMark, *, new_page: bool = False) -> None:
-        value = mark.to_json()
-        existing = None if new_page else await self._mark_property(page_id)
-        if existing is not None and existing.value == value:
-            return
+        place, value = self._page_properties(page_id), mark.to_json()
+        existing = None if new_page else await self._read_property(place, MARK_KEY)
+        if existing is None:
+            await self._create_property(place, MARK_KEY, value)
+        elif existing.value != value:
+            await self.update_property(place, existing, value)
 
+    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
+        return await self._read_property(self._space_properties(space), key)
+
+    async def create_space_property(
+        self, space: Space, key: str, value: dict[str, Any]
+    ) -> ContentProperty | None:
+        place = self._space_properties(space)
+        try:
+            return await self._create_property(place, key, value)
+        except (BadRequestError, ConflictError):
+            # A key that exists is refused with 400 (Cloud v2) or 409 (Data Center): taken,
+            # if it is there now; any other refusal is the caller's to know.
+            if await self._read_property(place, key) is not None:
+                return None
+            raise
+
+    async def update_space_property(
+        self, space: Space, current: ContentProperty, value: dict[str, Any]
+    ) -> ContentProperty:
+        return await self.update_property(self._space_properties(space), current, value)
+
+    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
+        place = self._space_properties(space)
+        await self.http.request(
+            "DELETE",
+            self._property_item(place, current),
+            call=Call(f"delete the {current.key} property of {place.what}", place.write_scope),
+            accept=frozenset({404}),
+        )
+
+    async def _create_property(
+        self, place: PropertyPlace, key: str, value: dict[str, Any]
+    ) -> ContentProperty:
         async def lookup() -> ContentProperty | None:
-            found = await self._mark_property(page_id)
+            found = await self._read_property(place, key)
             return found if found is not None and found.value == value else None
 
-        await self._write_mark(page_id, value, existing, lookup)
+        return await self.http.write(
+            "POST",
+            place.path,
+            call=Call(f"create the {key} property of {place.what}", place.write_scope),
+            parse=property_from,
+            lookup=lookup,
+            json={"key": key, "value": value},
+        )
+
+    async def update_property(
+        self, place: PropertyPlace, current: ContentProperty, value: dict[str, Any]
+    ) -> ContentProperty:
+        """Replace a property last seen as ``current`` (``StaleVersionError`` if it moved on)."""
+
+        async def lookup() -> ContentProperty | None:
+            found = await self._read_property(place, current.key)
+            return found if found is not None and found.value == value else None
+
+        return await self.http.write(
+            "PUT",
+            self._property_item(place, current),
+            call=Call(f"update the {current.key} property of {place.what}", place.write_scope),
+            parse=property_from,
+            lookup=lookup,
+            json={
+                "key": current.key,
+                "value": value,
+                "version": self._property_version(current.version + 1),
+            },
+        )
 
     async def permissions(self, space: Space) -> tuple[Permission, ...]:
         identity = self.http.identity
@@ -141,69 +243,27 @@ class BackendBase(abc.ABC):
             scope_advice=_advice(identity),
         )
 
-    async def create_space_property(
-        self, space: Space, key: str, value: dict[str, Any]
-    ) -> ContentProperty | None:
-        async def lookup() -> ContentProperty | None:
-            found = await self.space_property(space, key)
-            return found if found is not None and found.value == value else None
-
-        try:
-            return await self._post_space_property(space, key, value, lookup)
-        except (BadRequestError, ConflictError):
-            # A key that exists is refused with 400 (Cloud v2) or 409 (Data Center): taken,
-            # if it is there now; any other refusal is the caller's to know.
-            if await self.space_property(space, key) is not None:
-                return None
-            raise
-
-    async def update_space_property(
-        self, space: Space, current: ContentProperty, value: dict[str, Any]
-    ) -> ContentProperty:
-        async def lookup() -> ContentProperty | None:
-            found = await self.space_property(space, current.key)
-            return found if found is not None and found.value == value else None
-
-        return await self._put_space_property(space, current, value, lookup)
-
     # ---- primitives each edition provides --------------------------------------------------
 
     @abc.abstractmethod
-    async def space_property(self, space: Space, key: str) -> ContentProperty | None: ...
+    def _page_properties(self, page_id: str) -> PropertyPlace:
+        """Where the content properties of a page live."""
 
     @abc.abstractmethod
-    async def _post_space_property(
-        self,
-        space: Space,
-        key: str,
-        value: dict[str, Any],
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> ContentProperty:
-        """Create the property once (``lookup`` finds an earlier, unanswered create's)."""
+    def _space_properties(self, space: Space) -> PropertyPlace:
+        """Where the properties of a space live."""
 
     @abc.abstractmethod
-    async def _put_space_property(
-        self,
-        space: Space,
-        current: ContentProperty,
-        value: dict[str, Any],
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> ContentProperty:
-        """Replace the value, version-checked against ``current``."""
+    def _property_item(self, place: PropertyPlace, prop: ContentProperty) -> str:
+        """The path of one property (by id on Cloud v2, by key on v1)."""
 
     @abc.abstractmethod
-    async def _mark_property(self, page_id: str) -> ContentProperty | None:
-        """The ``confsync`` content property of a page, or None."""
+    def _property_version(self, number: int) -> dict[str, Any]:
+        """The ``version`` of a property update, in the edition's dialect."""
 
     @abc.abstractmethod
-    async def _write_mark(
-        self,
-        page_id: str,
-        value: dict[str, str],
-        existing: ContentProperty | None,
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> None:
-        """Create (``existing`` None) or replace the property, once (``lookup`` for retries)."""
+    async def _read_property(self, place: PropertyPlace, key: str) -> ContentProperty | None:
+        """The property ``key`` at ``place``, or None."""
 
     @abc.abstractmethod
     async def current_user(self) -> Any: ...

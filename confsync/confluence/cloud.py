@@ -11,12 +11,11 @@ and scoped tokens.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from confsync.confluence import v1
-from confsync.confluence.api import MARK_KEY
-from confsync.confluence.base import BackendBase, check_page
+from confsync.confluence.base import BackendBase, PropertyPlace, check_page, property_from
 from confsync.confluence.errormap import Call
 from confsync.confluence.permissions import ScopeNeeds, SpaceNeeds
 from confsync.errors import NotFoundError
@@ -90,15 +89,6 @@ def _page(item: Mapping[str, Any]) -> Page:
         status=v1.page_status(item.get("status")),
         version=PageVersion(int(version.get("number", 0)), str(version.get("message") or "")),
         body=body if isinstance(body, str) else None,
-    )
-
-
-def _property(item: Mapping[str, Any]) -> ContentProperty:
-    return ContentProperty(
-        id=str(item["id"]),
-        key=str(item.get("key", "")),
-        value=item.get("value"),
-        version=int(_dict(item.get("version")).get("number", 1)),
     )
 
 
@@ -297,103 +287,33 @@ class CloudBackend(BackendBase):
             accept=frozenset({404}),
         )
 
-    async def _mark_property(self, page_id: str) -> ContentProperty | None:
-        items = await self.http.collect(
-            f"{V2}/pages/{page_id}/properties",
-            call=Call(f"read the confsync mark of page {page_id}", _READ_PAGE),
-            params={"key": MARK_KEY},
-        )
-        for item in items:
-            if item.get("key") == MARK_KEY:
-                return _property(item)
-        return None
-
-    async def _write_mark(
-        self,
-        page_id: str,
-        value: dict[str, str],
-        existing: ContentProperty | None,
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> None:
-        call = Call(f"write the confsync mark of page {page_id}", _WRITE_PAGE)
-        if existing is None:
-            await self.http.write(
-                "POST",
-                f"{V2}/pages/{page_id}/properties",
-                call=call,
-                parse=_property,
-                lookup=lookup,
-                json={"key": MARK_KEY, "value": value},
-            )
-            return
-        await self.http.write(
-            "PUT",
-            f"{V2}/pages/{page_id}/properties/{existing.id}",
-            call=call,
-            parse=_property,
-            lookup=lookup,
-            json={
-                "key": MARK_KEY,
-                "value": value,
-                "version": {"number": existing.version + 1, "message": "confsync"},
-            },
+    def _page_properties(self, page_id: str) -> PropertyPlace:
+        return PropertyPlace(
+            f"{V2}/pages/{page_id}/properties", f"page {page_id}", _READ_PAGE, _WRITE_PAGE
         )
 
-    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
-        items = await self.http.collect(
+    def _space_properties(self, space: Space) -> PropertyPlace:
+        return PropertyPlace(
             f"{V2}/spaces/{space.id}/properties",
-            call=Call(f"read the {key} property of space {space.key}", _READ_SPACE_PROPS),
+            f"space {space.key}",
+            _READ_SPACE_PROPS,
+            _WRITE_SPACE_PROPS,
+        )
+
+    def _property_item(self, place: PropertyPlace, prop: ContentProperty) -> str:
+        return f"{place.path}/{prop.id}"
+
+    def _property_version(self, number: int) -> dict[str, Any]:
+        return {"number": number, "message": "confsync"}
+
+    async def _read_property(self, place: PropertyPlace, key: str) -> ContentProperty | None:
+        # v2 addresses a property by id: the listing, filtered by key, finds it.
+        items = await self.http.collect(
+            place.path,
+            call=Call(f"read the {key} property of {place.what}", place.read_scope),
             params={"key": key},
         )
-        return next((_property(item) for item in items if item.get("key") == key), None)
-
-    async def _post_space_property(
-        self,
-        space: Space,
-        key: str,
-        value: dict[str, Any],
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> ContentProperty:
-        return await self.http.write(
-            "POST",
-            f"{V2}/spaces/{space.id}/properties",
-            call=Call(f"create the {key} property of space {space.key}", _WRITE_SPACE_PROPS),
-            parse=_property,
-            lookup=lookup,
-            json={"key": key, "value": value},
-        )
-
-    async def _put_space_property(
-        self,
-        space: Space,
-        current: ContentProperty,
-        value: dict[str, Any],
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> ContentProperty:
-        return await self.http.write(
-            "PUT",
-            f"{V2}/spaces/{space.id}/properties/{current.id}",
-            call=Call(
-                f"update the {current.key} property of space {space.key}", _WRITE_SPACE_PROPS
-            ),
-            parse=_property,
-            lookup=lookup,
-            json={
-                "key": current.key,
-                "value": value,
-                "version": {"number": current.version + 1, "message": "confsync"},
-            },
-        )
-
-    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
-        await self.http.request(
-            "DELETE",
-            f"{V2}/spaces/{space.id}/properties/{current.id}",
-            call=Call(
-                f"delete the {current.key} property of space {space.key}", _WRITE_SPACE_PROPS
-            ),
-            accept=frozenset({404}),
-        )
+        return next((property_from(item) for item in items if item.get("key") == key), None)
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:
         params: dict[str, Any] = {"limit": LIMIT, "status": "current"}

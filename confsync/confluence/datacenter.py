@@ -5,12 +5,12 @@ https://developer.atlassian.com/server/confluence/confluence-server-rest-api/
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from confsync.confluence import v1
 from confsync.confluence.api import MARK_KEY
-from confsync.confluence.base import BackendBase, check_page
+from confsync.confluence.base import BackendBase, PropertyPlace, check_page, property_from
 from confsync.confluence.errormap import Call
 from confsync.confluence.permissions import ScopeNeeds
 from confsync.types import (
@@ -35,17 +35,6 @@ IDS_PER_CQL = 100  # keeps "id in (...)" URLs far below common 8 KB request-line
 # https://confluence.atlassian.com/display/DOC/OAuth+2.0+scopes+for+incoming+links
 _WRITE = (frozenset({"WRITE"}), frozenset({"ADMIN"}), frozenset({"SYSTEM_ADMIN"}))
 SCOPE_NEEDS: ScopeNeeds = dict.fromkeys(Operation, _WRITE)
-
-
-def _property(item: Mapping[str, Any]) -> ContentProperty:
-    version = item.get("version")
-    number = version.get("number", 1) if isinstance(version, dict) else 1
-    return ContentProperty(
-        id=str(item.get("id", "")),
-        key=str(item.get("key", "")),
-        value=item.get("value"),
-        version=int(number),
-    )
 
 
 def _homepage_id(space: Mapping[str, Any]) -> str | None:
@@ -250,100 +239,26 @@ class DataCenterBackend(BackendBase):
             accept=frozenset({404}),
         )
 
-    async def _mark_property(self, page_id: str) -> ContentProperty | None:
+    def _page_properties(self, page_id: str) -> PropertyPlace:
+        return PropertyPlace(f"{API}/content/{page_id}/property", f"page {page_id}")
+
+    def _space_properties(self, space: Space) -> PropertyPlace:
+        return PropertyPlace(f"{API}/space/{space.key}/property", f"space {space.key}")
+
+    def _property_item(self, place: PropertyPlace, prop: ContentProperty) -> str:
+        return f"{place.path}/{prop.key}"
+
+    def _property_version(self, number: int) -> dict[str, Any]:
+        return {"number": number, "minorEdit": True}
+
+    async def _read_property(self, place: PropertyPlace, key: str) -> ContentProperty | None:
+        call = Call(f"read the {key} property of {place.what}")
         response = await self.http.request(
-            "GET",
-            f"{API}/content/{page_id}/property/{MARK_KEY}",
-            call=Call(f"read the confsync mark of page {page_id}"),
-            accept=frozenset({404}),
+            "GET", f"{place.path}/{key}", call=call, accept=frozenset({404})
         )
         if response.status_code == 404:
             return None
-        return _property(self.http.json(response, Call("read the confsync mark")))
-
-    async def _write_mark(
-        self,
-        page_id: str,
-        value: dict[str, str],
-        existing: ContentProperty | None,
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> None:
-        call = Call(f"write the confsync mark of page {page_id}")
-        if existing is None:
-            await self.http.write(
-                "POST",
-                f"{API}/content/{page_id}/property",
-                call=call,
-                parse=_property,
-                lookup=lookup,
-                json={"key": MARK_KEY, "value": value},
-            )
-            return
-        await self.http.write(
-            "PUT",
-            f"{API}/content/{page_id}/property/{MARK_KEY}",
-            call=call,
-            parse=_property,
-            lookup=lookup,
-            json={
-                "key": MARK_KEY,
-                "value": value,
-                "version": {"number": existing.version + 1, "minorEdit": True},
-            },
-        )
-
-    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
-        call = Call(f"read the {key} property of space {space.key}")
-        response = await self.http.request(
-            "GET", f"{API}/space/{space.key}/property/{key}", call=call, accept=frozenset({404})
-        )
-        if response.status_code == 404:
-            return None
-        return _property(self.http.json(response, call))
-
-    async def _post_space_property(
-        self,
-        space: Space,
-        key: str,
-        value: dict[str, Any],
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> ContentProperty:
-        return await self.http.write(
-            "POST",
-            f"{API}/space/{space.key}/property",
-            call=Call(f"create the {key} property of space {space.key}"),
-            parse=_property,
-            lookup=lookup,
-            json={"key": key, "value": value},
-        )
-
-    async def _put_space_property(
-        self,
-        space: Space,
-        current: ContentProperty,
-        value: dict[str, Any],
-        lookup: Callable[[], Awaitable[ContentProperty | None]],
-    ) -> ContentProperty:
-        return await self.http.write(
-            "PUT",
-            f"{API}/space/{space.key}/property/{current.key}",
-            call=Call(f"update the {current.key} property of space {space.key}"),
-            parse=_property,
-            lookup=lookup,
-            json={
-                "key": current.key,
-                "value": value,
-                "version": {"number": current.version + 1, "minorEdit": True},
-            },
-        )
-
-    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
-        await self.http.request(
-            "DELETE",
-            f"{API}/space/{space.key}/property/{current.key}",
-            call=Call(f"delete the {current.key} property of space {space.key}"),
-            accept=frozenset({404}),
-        )
+        return property_from(self.http.json(response, call))
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:
         params: dict[str, Any] = {"limit": LIMIT, "expand": "version,container"}
