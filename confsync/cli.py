@@ -80,6 +80,11 @@ class LazyGroup(click.Group):
         "test-publish": ("confsync.cli_setup", "test_publish"),
         "spaces": ("confsync.cli_setup", "spaces"),
         "pages": ("confsync.cli_setup", "pages"),
+        "check": ("confsync.cli_setup", "check"),
+        "teams": ("confsync.cli_ci", "teams"),
+        "preview": ("confsync.cli_ci", "preview"),
+        "force-unlock": ("confsync.cli_ci", "force_unlock"),
+        "ci-comment": ("confsync.cli_ci", "ci_comment"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -212,49 +217,6 @@ colour_option = click.option(
     default=None,
     help="Colour the output (default: on a terminal or with FORCE_COLOR, not with NO_COLOR).",
 )
-
-
-@cli.command()
-@directory_option
-@team_option
-@target_option
-@changed_since_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("preview"),
-    show_default=True,
-    help="Folder to write the preview into (its pages/ and index.html are replaced).",
-)
-@click.option("--changed-only", is_flag=True, help="Only the pages the plan creates or changes.")
-@click.option("--offline", is_flag=True, help="Without Confluence: every page shown as new.")
-@click.pass_context
-def preview(
-    ctx: click.Context,
-    directory: Path | None,
-    team: tuple[str, ...],
-    target: tuple[str, ...],
-    changed_since: str | None,
-    out: Path,
-    changed_only: bool,
-    offline: bool,
-) -> None:
-    """Write static HTML of the pages the plan would publish, to review before apply.
-
-    Each page as a reader will see it, its images and PDF beside it, and an index that mirrors
-    the plan (action, reason, a link to the page in Confluence when it exists); for updates,
-    the changed text is marked. --offline needs no Confluence (a pull request from a fork).
-    """
-    import asyncio
-
-    from confsync.workflow import prepare, run_preview
-
-    workspace = prepare(
-        _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
-    )
-    _warn(workspace.warnings)
-    entries = asyncio.run(run_preview(workspace, out, offline=offline, changed_only=changed_only))
-    click.echo(f"{out / 'index.html'}: {len(entries)} page{'s' if len(entries) != 1 else ''}.")
 
 
 @cli.command()
@@ -479,130 +441,6 @@ def apply(
             "and open http://127.0.0.1:8090/"
         )
     return EXIT_ERROR if result.failed else EXIT_OK
-
-
-@cli.command()
-@directory_option
-@click.option(
-    "--format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help='json: one line, {"include": [{"team": ID, "space": KEY, ...}, ...]}, a GitHub '
-    "Actions matrix as it is.",
-)
-@click.pass_context
-def teams(ctx: click.Context, directory: Path | None, format: str) -> None:
-    """List the teams of confsync.yaml: id, name, space, reports folder, report count.
-
-    Offline, after validating the repo. With --format json, a CI matrix of one job per
-    team: in GitHub Actions, strategy.matrix: ${{ fromJSON(needs.teams.outputs.matrix) }},
-    then confsync plan --team ${{ matrix.team }}.
-    """
-    from confsync.teams import render_teams_json, render_teams_text
-    from confsync.workflow import list_teams
-
-    found = list_teams(_directory(ctx, directory))
-    render = render_teams_json if format == "json" else render_teams_text
-    click.echo(render(found), nl=False)
-
-
-@cli.command()
-@directory_option
-@team_option
-@click.option(
-    "--format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one document with a format_version, the user and each team's findings.",
-)
-@click.pass_context
-def check(ctx: click.Context, directory: Path | None, team: tuple[str, ...], format: str) -> int:
-    """Check, writing nothing, that each team can publish.
-
-    Signs in, then per team: the space is visible; each parent page exists (existing:) or
-    can be created (create:); the account may create, update, upload and delete there (the
-    OAuth scopes, and the space permissions where Confluence reports them; otherwise it
-    says to run confsync test-publish). Exits 0 when all is well, 1 naming the first thing
-    missing.
-    """
-    import asyncio
-
-    from confsync.setup_views import render_check_text, render_json
-    from confsync.workflow import check_connection, open_backend, prepare
-
-    workspace = prepare(_directory(ctx, directory), teams=team)
-
-    async def run() -> Any:
-        async with open_backend(workspace) as confluence:
-            return await check_connection(workspace, confluence, teams=team)
-
-    report = asyncio.run(run())
-    if format == "json":
-        click.echo(render_json(report.to_json()), nl=False)
-    else:
-        click.echo(render_check_text(report), nl=False)
-    if report.first_problem is not None:
-        raise ConfsyncError(report.first_problem)
-    return EXIT_OK
-
-
-@cli.command("force-unlock")
-@directory_option
-@click.argument("space")
-@click.argument("lock_id")
-@click.pass_context
-def force_unlock(ctx: click.Context, directory: Path | None, space: str, lock_id: str) -> None:
-    """Remove the apply lock of SPACE, if its id is LOCK_ID.
-
-    For a lock whose apply is gone and which you cannot wait for to expire (a minute). The
-    error of a refused apply names the space and the lock id. Make sure no apply is running.
-    """
-    import asyncio
-
-    from confsync.lock import force_unlock as unlock
-    from confsync.workflow import open_backend, prepare
-
-    workspace = prepare(_directory(ctx, directory))
-
-    async def run() -> Any:
-        async with open_backend(workspace) as confluence:
-            return await unlock(confluence, space, lock_id)
-
-    lease = asyncio.run(run())
-    click.echo(f"Removed the lock {lock_id} of space {space} (held by {lease.owner}).")
-
-
-@cli.command("ci-comment")
-@click.option("--provider", type=click.Choice(["github", "gitlab"]), required=True)
-@click.option(
-    "--file",
-    "file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("plan.md"),
-    show_default=True,
-    help="The plan to post (plan --format markdown).",
-)
-@click.option(
-    "--token-env",
-    metavar="NAME",
-    default=None,
-    help="Variable holding the token (default: GITHUB_TOKEN, CONFSYNC_GITLAB_TOKEN).",
-)
-def ci_comment(provider: str, file: Path, token_env: str | None) -> None:
-    """Post the plan on the pull or merge request of this CI job, as ONE comment.
-
-    The pipelines of init --ci run it. The first run creates the comment; later runs find it
-    by its hidden marker <!-- confsync-plan --> and update it in place. Reads the CI job's
-    variables (GitHub: GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_EVENT_PATH; GitLab:
-    CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID) and the token; never prints it.
-    """
-    from confsync.ci.comment import post_plan
-
-    posted = post_plan(provider, file, token_name=token_env)
-    where = f": {posted.url}" if posted.url else f" ({posted.comment_id})"
-    click.echo(f"Plan comment {posted.action}{where}")
 
 
 def _bug_report(exc: BaseException) -> str:

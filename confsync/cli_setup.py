@@ -1,4 +1,5 @@
-"""The set-up commands a team admin runs once: ``test-publish``, ``spaces``, ``pages search``.
+"""The set-up commands a team admin runs once: ``check``, ``test-publish``, ``spaces``,
+``pages search``.
 
 Loaded by ``cli.LazyGroup`` only when named; like ``cli.py``, they parse, call one function,
 print and return an exit code.
@@ -12,9 +13,10 @@ from typing import Any
 
 import click
 
-from confsync.cli import EXIT_OK, _directory, directory_option
+from confsync.cli import EXIT_OK, _directory, directory_option, team_option
+from confsync.errors import ConfsyncError
 
-__all__ = ["pages", "spaces", "test_publish"]
+__all__ = ["check", "pages", "spaces", "test_publish"]
 
 format_option = click.option(
     "--format",
@@ -127,4 +129,45 @@ def search(ctx: click.Context, directory: Path | None, text: str, space: str, fo
     found = asyncio.run(run())
     shown = render_json(matches_json(found)) if format == "json" else render_matches_text(found)
     click.echo(shown, nl=False)
+    return EXIT_OK
+
+
+@click.command()
+@directory_option
+@team_option
+@click.option(
+    "--format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one document with a format_version, the user and each team's findings.",
+)
+@click.pass_context
+def check(ctx: click.Context, directory: Path | None, team: tuple[str, ...], format: str) -> int:
+    """Check, writing nothing, that each team can publish.
+
+    Signs in, then per team: the space is visible; each parent page exists (existing:) or
+    can be created (create:); the account may create, update, upload and delete there (the
+    OAuth scopes, and the space permissions where Confluence reports them; otherwise it
+    says to run confsync test-publish). Exits 0 when all is well, 1 naming the first thing
+    missing.
+    """
+    import asyncio
+
+    from confsync.setup_views import render_check_text, render_json
+    from confsync.workflow import check_connection, open_backend, prepare
+
+    workspace = prepare(_directory(ctx, directory), teams=team)
+
+    async def run() -> Any:
+        async with open_backend(workspace) as confluence:
+            return await check_connection(workspace, confluence, teams=team)
+
+    report = asyncio.run(run())
+    if format == "json":
+        click.echo(render_json(report.to_json()), nl=False)
+    else:
+        click.echo(render_check_text(report), nl=False)
+    if report.first_problem is not None:
+        raise ConfsyncError(report.first_problem)
     return EXIT_OK

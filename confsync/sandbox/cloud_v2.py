@@ -12,10 +12,11 @@ from confsync.sandbox.auth import scopes
 from confsync.sandbox.media import media_type_description
 from confsync.sandbox.model import Attachment, Page, Property, Space, Version
 from confsync.sandbox.pages import PageFilter
-from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor, v2_list
+from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor
 from confsync.sandbox.space_operations import routes as space_operation_routes
 from confsync.sandbox.space_properties import v2_routes as space_property_routes
 from confsync.sandbox.storage_format import storage_to_html
+from confsync.sandbox.v2_listing import v2_limit, v2_listing
 from confsync.sandbox.versions import requested_page
 from confsync.sandbox.versions import v2_routes as version_routes
 
@@ -129,23 +130,6 @@ def _id(raw: object, what: str = "id") -> int:
     return int(text)
 
 
-def _limit(call: Call) -> int:
-    # Limits above the maximum are capped, not refused.
-    return min(call.int_query("limit", 25, minimum=1), V2_MAX_LIMIT)
-
-
-def _listing(call: Call, items: list[dict[str, Any]], has_more: bool, offset: int) -> Response:
-    body, headers = v2_list(
-        call.request,
-        items,
-        has_more=has_more,
-        offset=offset,
-        limit=_limit(call),
-        base=call.site_base,
-    )
-    return JSONResponse(body, headers=headers)
-
-
 def _visible_page(call: Call, raw: object, statuses: tuple[str, ...] = ()) -> Page:
     return call.sandbox.pages.get(call.user, _id(raw), statuses)
 
@@ -159,9 +143,9 @@ async def get_spaces(call: Call) -> Response:
         for s in call.sandbox.store.spaces(call.user)
         if (not keys or s.key in keys) and (not ids or s.id in ids)
     ]
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     window = found[offset : offset + limit]
-    return _listing(call, [space_json(s) for s in window], len(found) > offset + limit, offset)
+    return v2_listing(call, [space_json(s) for s in window], len(found) > offset + limit, offset)
 
 
 @endpoint("v2", READ_PAGE)
@@ -181,11 +165,11 @@ async def get_pages(call: Call) -> Response:
         statuses=statuses,
         ids=ids,
     )
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     sort = call.query("sort") or "id"
     pages, more = call.sandbox.pages.find(call.user, where, sort=sort, offset=offset, limit=limit)
     fmt = call.query("body-format")
-    return _listing(call, [page_json(call, p, fmt) for p in pages], more, offset)
+    return v2_listing(call, [page_json(call, p, fmt) for p in pages], more, offset)
 
 
 def _body_value(data: dict[str, Any]) -> str | None:
@@ -293,7 +277,7 @@ async def delete_page(call: Call) -> Response:
 @endpoint("v2", READ_TREE)
 async def direct_children(call: Call) -> Response:
     parent = _visible_page(call, call.request.path_params["id"])
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     where = PageFilter(parent_id=parent.id, statuses=("current", "archived"))
     sort = call.query("sort") or "child-position"
     pages, more = call.sandbox.pages.find(call.user, where, sort=sort, offset=offset, limit=limit)
@@ -308,17 +292,17 @@ async def direct_children(call: Call) -> Response:
         }
         for p in pages
     ]
-    return _listing(call, items, more, offset)
+    return v2_listing(call, items, more, offset)
 
 
 @endpoint("v2", READ_PAGE)
 async def get_properties(call: Call) -> Response:
     page = _visible_page(call, call.request.path_params["page_id"])
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     found, more = call.sandbox.properties.find(
         page.id, key=call.query("key"), offset=offset, limit=limit
     )
-    return _listing(call, [property_json(p) for p in found], more, offset)
+    return v2_listing(call, [property_json(p) for p in found], more, offset)
 
 
 @endpoint("v2", WRITE_PROPS)
@@ -373,7 +357,7 @@ async def delete_property(call: Call) -> Response:
 @endpoint("v2", READ_FILES)
 async def get_attachments(call: Call) -> Response:
     page = _visible_page(call, call.request.path_params["id"])
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     found, more = call.sandbox.attachments.find(
         page.id,
         filename=call.query("filename"),
@@ -381,18 +365,18 @@ async def get_attachments(call: Call) -> Response:
         offset=offset,
         limit=limit,
     )
-    return _listing(call, [attachment_json(a) for a in found], more, offset)
+    return v2_listing(call, [attachment_json(a) for a in found], more, offset)
 
 
 @endpoint("v2", READ_PAGE)
 async def get_labels(call: Call) -> Response:
     page = _visible_page(call, call.request.path_params["id"])
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     found, more = call.sandbox.labels.find(
         page.id, prefix=call.query("prefix"), offset=offset, limit=limit
     )
     items = [{"id": str(lb.id), "name": lb.name, "prefix": lb.prefix} for lb in found]
-    return _listing(call, items, more, offset)
+    return v2_listing(call, items, more, offset)
 
 
 def routes() -> list[BaseRoute]:

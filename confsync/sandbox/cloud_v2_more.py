@@ -14,7 +14,8 @@ from confsync.sandbox.auth import scopes
 from confsync.sandbox.cloud_v2 import attachment_json, page_json, property_json, version_json
 from confsync.sandbox.model import Attachment, Page, Property, Version
 from confsync.sandbox.pages import PageFilter
-from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor, v2_list
+from confsync.sandbox.paging import decode_cursor
+from confsync.sandbox.v2_listing import v2_limit, v2_listing
 
 __all__ = ["more_routes"]
 
@@ -25,17 +26,6 @@ WRITE_PAGE = scopes("write:page:confluence")
 WRITE_FILE_PROPS = scopes("read:attachment:confluence write:attachment:confluence")
 _MAX_DEPTH = 5
 _ALL = 100_000
-
-
-def _limit(call: Call) -> int:
-    return min(call.int_query("limit", 25, minimum=1), V2_MAX_LIMIT)
-
-
-def _listing(call: Call, items: list[dict[str, Any]], more: bool, offset: int) -> Response:
-    body, headers = v2_list(
-        call.request, items, has_more=more, offset=offset, limit=_limit(call), base=call.site_base
-    )
-    return JSONResponse(body, headers=headers)
 
 
 def _page(call: Call) -> Page:
@@ -50,7 +40,7 @@ async def ancestors(call: Call) -> Response:
     """Top-down; with fewer than all asked for, the nearest ones (the caller asks again with
     the first one's id), as Cloud documents."""
     chain = call.sandbox.pages.ancestors(_page(call))
-    shown = chain[-_limit(call) :]
+    shown = chain[-v2_limit(call) :]
     body = {"results": [{"id": str(p.id), "type": "page"} for p in shown], "_links": {}}
     return JSONResponse(body)
 
@@ -80,8 +70,8 @@ async def descendants(call: Call) -> Response:
                 walk(child, depth + 1)
 
     walk(root, 1)
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
-    return _listing(call, found[offset : offset + limit], len(found) > offset + limit, offset)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
+    return v2_listing(call, found[offset : offset + limit], len(found) > offset + limit, offset)
 
 
 @endpoint("v2", WRITE_PAGE)
@@ -156,10 +146,10 @@ async def get_attachments(call: Call) -> Response:
     ]
     if call.query("sort") in ("-created-date", "-modified-date"):
         chosen.reverse()
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     window = chosen[offset : offset + limit]
     more = len(chosen) > offset + limit
-    return _listing(call, [attachment_json(a) for a in window], more, offset)
+    return v2_listing(call, [attachment_json(a) for a in window], more, offset)
 
 
 def _file_version(att: Attachment, version: Version) -> dict[str, Any]:
@@ -175,9 +165,9 @@ async def attachment_versions(call: Call) -> Response:
     versions = call.sandbox.attachments.versions(att.id)
     if call.query("sort") != "modified-date":
         versions.reverse()  # newest first, Cloud's default
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     window = [_file_version(att, v) for v in versions[offset : offset + limit]]
-    return _listing(call, window, len(versions) > offset + limit, offset)
+    return v2_listing(call, window, len(versions) > offset + limit, offset)
 
 
 @endpoint("v2", READ_FILES)
@@ -200,12 +190,12 @@ async def attachment_version(call: Call) -> Response:
 @endpoint("v2", READ_FILES)
 async def attachment_labels(call: Call) -> Response:
     att = _attachment(call)
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     found, more = call.sandbox.labels.find(
         att.id, prefix=call.query("prefix"), offset=offset, limit=limit
     )
     items = [{"id": str(lb.id), "name": lb.name, "prefix": lb.prefix} for lb in found]
-    return _listing(call, items, more, offset)
+    return v2_listing(call, items, more, offset)
 
 
 def _file_property(call: Call) -> tuple[Attachment, Property]:
@@ -219,11 +209,11 @@ def _file_property(call: Call) -> tuple[Attachment, Property]:
 @endpoint("v2", READ_FILES)
 async def get_file_properties(call: Call) -> Response:
     att = _attachment(call, "attachment_id")
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     found, more = call.sandbox.properties.find(
         att.id, key=call.query("key"), offset=offset, limit=limit
     )
-    return _listing(call, [property_json(p) for p in found], more, offset)
+    return v2_listing(call, [property_json(p) for p in found], more, offset)
 
 
 @endpoint("v2", WRITE_FILE_PROPS)

@@ -3,8 +3,6 @@ assignments; and the deprecated ``/pages/{id}/children`` that older v2 clients s
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -13,8 +11,9 @@ from confsync.sandbox.auth import scopes
 from confsync.sandbox.cloud_v2 import page_json, space_json
 from confsync.sandbox.model import ErrorKind, SandboxError, Space
 from confsync.sandbox.pages import PageFilter
-from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor, v2_list
+from confsync.sandbox.paging import decode_cursor
 from confsync.sandbox.store import visible
+from confsync.sandbox.v2_listing import v2_limit, v2_listing
 
 __all__ = ["space_routes"]
 
@@ -32,17 +31,6 @@ _GRANTS = (
     ("delete", "attachment"),
     ("administer", "space"),
 )
-
-
-def _limit(call: Call) -> int:
-    return min(call.int_query("limit", 25, minimum=1), V2_MAX_LIMIT)
-
-
-def _listing(call: Call, items: list[dict[str, Any]], more: bool, offset: int) -> Response:
-    body, headers = v2_list(
-        call.request, items, has_more=more, offset=offset, limit=_limit(call), base=call.site_base
-    )
-    return JSONResponse(body, headers=headers)
 
 
 def _space(call: Call) -> Space:
@@ -70,11 +58,11 @@ async def space_pages(call: Call) -> Response:
     where = PageFilter(space_ids=(space.id,), titles=(title,) if title else (), statuses=statuses)
     if call.query("depth") == "root":
         where = PageFilter(space_ids=(space.id,), statuses=statuses, ids=_roots(call, space))
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     sort = call.query("sort") or "id"
     pages, more = call.sandbox.pages.find(call.user, where, sort=sort, offset=offset, limit=limit)
     fmt = call.query("body-format")
-    return _listing(call, [page_json(call, p, fmt) for p in pages], more, offset)
+    return v2_listing(call, [page_json(call, p, fmt) for p in pages], more, offset)
 
 
 def _roots(call: Call, space: Space) -> tuple[int, ...]:
@@ -97,8 +85,8 @@ async def space_permissions(call: Call) -> Response:
         }
         for index, (key, target) in enumerate(_GRANTS)
     ]
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
-    return _listing(call, items[offset : offset + limit], len(items) > offset + limit, offset)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
+    return v2_listing(call, items[offset : offset + limit], len(items) > offset + limit, offset)
 
 
 @endpoint("v2", READ_TREE)
@@ -107,7 +95,7 @@ async def children(call: Call) -> Response:
     if not raw.isdigit():
         raise ApiError(400, f"Invalid id: {raw}")
     parent = call.sandbox.pages.get(call.user, int(raw))
-    offset, limit = decode_cursor(call.query("cursor")), _limit(call)
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
     where = PageFilter(parent_id=parent.id, statuses=("current", "archived"))
     sort = call.query("sort") or "child-position"
     pages, more = call.sandbox.pages.find(call.user, where, sort=sort, offset=offset, limit=limit)
@@ -121,7 +109,7 @@ async def children(call: Call) -> Response:
         }
         for p in pages
     ]
-    return _listing(call, items, more, offset)
+    return v2_listing(call, items, more, offset)
 
 
 def space_routes() -> list[BaseRoute]:

@@ -25,11 +25,12 @@ from starlette.routing import BaseRoute, Route
 from confsync.sandbox.api import ApiError, Call, endpoint
 from confsync.sandbox.auth import scopes
 from confsync.sandbox.model import ErrorKind, SandboxError, Space
-from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor, v2_list
+from confsync.sandbox.paging import decode_cursor
 from confsync.sandbox.space_property_store import SpaceProperties, SpaceProperty
 from confsync.sandbox.store import visible
 from confsync.sandbox.v1_common import LIMIT_CAP, listing
 from confsync.sandbox.v1_shapes import expansions, space_json, version_json
+from confsync.sandbox.v2_listing import v2_limit, v2_listing
 
 __all__ = ["v1_routes", "v2_routes"]
 
@@ -114,17 +115,9 @@ def _v2_one(call: Call, space: Space, prop: SpaceProperty, status: int = 200) ->
 async def get_v2_properties(call: Call) -> Response:
     space = _v2_space(call)
     offset = decode_cursor(call.query("cursor"))
-    limit = min(call.int_query("limit", 25, minimum=1), V2_MAX_LIMIT)
+    limit = v2_limit(call)
     found, more = _properties(call).find(space, key=call.query("key"), offset=offset, limit=limit)
-    body, headers = v2_list(
-        call.request,
-        [_v2_json(p) for p in found],
-        has_more=more,
-        offset=offset,
-        limit=limit,
-        base=call.site_base,
-    )
-    return JSONResponse(body, headers=headers)
+    return v2_listing(call, [_v2_json(p) for p in found], more, offset)
 
 
 @endpoint("v2", WRITE_V2)

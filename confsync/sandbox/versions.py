@@ -25,9 +25,10 @@ from starlette.routing import BaseRoute, Route
 from confsync.sandbox.api import ApiError, Call, endpoint
 from confsync.sandbox.auth import scopes
 from confsync.sandbox.model import ErrorKind, Page, SandboxError
-from confsync.sandbox.paging import V2_MAX_LIMIT, decode_cursor, v2_list
+from confsync.sandbox.paging import decode_cursor
 from confsync.sandbox.v1_common import LIMIT_CAP, READ_CONTENT, listing, page_id
 from confsync.sandbox.v1_shapes import content_json, expansions, user_json, version_json
+from confsync.sandbox.v2_listing import v2_limit, v2_listing
 
 __all__ = ["requested_page", "v1_routes", "v2_routes"]
 
@@ -101,20 +102,11 @@ async def get_v2_versions(call: Call) -> Response:
         raise ApiError(400, f"Invalid sort: {sort}")
     body_format = _body_format(call)
     offset = decode_cursor(call.query("cursor"))
-    # Limits above the maximum are capped, not refused, as in the other v2 listings.
-    limit = min(call.int_query("limit", 25, minimum=1), V2_MAX_LIMIT)
+    limit = v2_limit(call)
     found, more = call.sandbox.pages.history(
         page, newest_first=_V2_SORTS[sort], offset=offset, limit=limit
     )
-    body, headers = v2_list(
-        call.request,
-        [_page_version(p, body_format) for p in found],
-        has_more=more,
-        offset=offset,
-        limit=limit,
-        base=call.site_base,
-    )
-    return JSONResponse(body, headers=headers)
+    return v2_listing(call, [_page_version(p, body_format) for p in found], more, offset)
 
 
 @endpoint("v2", READ_PAGE)
