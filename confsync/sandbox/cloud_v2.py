@@ -100,6 +100,44 @@ def property_json(prop: Property) -> dict[str, Any]:
     }
 
 
+# ---- content properties: a page's and an attachment's are served alike ----------------------
+
+
+def properties_of(call: Call, owner_id: int) -> Response:
+    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
+    found, more = call.sandbox.properties.find(
+        owner_id, key=call.query("key"), offset=offset, limit=limit
+    )
+    return v2_listing(call, [property_json(p) for p in found], more, offset)
+
+
+async def create_property_on(call: Call, owner_id: int) -> Response:
+    data = await call.json()
+    key = data.get("key")
+    if not isinstance(key, str) or "value" not in data:
+        raise ApiError(400, "key and value are required")
+    prop = call.sandbox.properties.create(call.user, owner_id, key, data["value"])
+    return JSONResponse(property_json(prop))
+
+
+async def update_property_of(call: Call, owner_id: int, prop: Property) -> Response:
+    data = await call.json()
+    version = data.get("version")
+    if not isinstance(version, dict) or not isinstance(version.get("number"), int):
+        raise ApiError(400, "version.number is required")
+    if "key" in data and data["key"] != prop.key:
+        raise ApiError(400, "The key of a property cannot be changed")
+    updated = call.sandbox.properties.update(
+        call.user,
+        owner_id,
+        prop,
+        data.get("value"),
+        version["number"],
+        message=str(version.get("message") or ""),
+    )
+    return JSONResponse(property_json(updated))
+
+
 def attachment_json(att: Attachment) -> dict[str, Any]:
     download = f"/download/attachments/{att.page_id}/{att.filename}?version={att.version.number}"
     return {
@@ -298,22 +336,13 @@ async def direct_children(call: Call) -> Response:
 @endpoint("v2", READ_PAGE)
 async def get_properties(call: Call) -> Response:
     page = _visible_page(call, call.request.path_params["page_id"])
-    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
-    found, more = call.sandbox.properties.find(
-        page.id, key=call.query("key"), offset=offset, limit=limit
-    )
-    return v2_listing(call, [property_json(p) for p in found], more, offset)
+    return properties_of(call, page.id)
 
 
 @endpoint("v2", WRITE_PROPS)
 async def create_property(call: Call) -> Response:
     page = _visible_page(call, call.request.path_params["page_id"])
-    data = await call.json()
-    key = data.get("key")
-    if not isinstance(key, str) or "value" not in data:
-        raise ApiError(400, "key and value are required")
-    prop = call.sandbox.properties.create(call.user, page.id, key, data["value"])
-    return JSONResponse(property_json(prop))
+    return await create_property_on(call, page.id)
 
 
 def _property(call: Call) -> tuple[Page, Property]:
@@ -330,21 +359,7 @@ async def get_property(call: Call) -> Response:
 @endpoint("v2", WRITE_PROPS)
 async def update_property(call: Call) -> Response:
     page, prop = _property(call)
-    data = await call.json()
-    version = data.get("version")
-    if not isinstance(version, dict) or not isinstance(version.get("number"), int):
-        raise ApiError(400, "version.number is required")
-    if "key" in data and data["key"] != prop.key:
-        raise ApiError(400, "The key of a property cannot be changed")
-    updated = call.sandbox.properties.update(
-        call.user,
-        page.id,
-        prop,
-        data.get("value"),
-        version["number"],
-        message=str(version.get("message") or ""),
-    )
-    return JSONResponse(property_json(updated))
+    return await update_property_of(call, page.id, prop)
 
 
 @endpoint("v2", WRITE_PROPS)

@@ -11,7 +11,15 @@ from starlette.routing import BaseRoute, Route
 from confsync.sandbox.api import ApiError, Call, endpoint
 from confsync.sandbox.attachments import parse_attachment_id
 from confsync.sandbox.auth import scopes
-from confsync.sandbox.cloud_v2 import attachment_json, page_json, property_json, version_json
+from confsync.sandbox.cloud_v2 import (
+    attachment_json,
+    create_property_on,
+    page_json,
+    properties_of,
+    property_json,
+    update_property_of,
+    version_json,
+)
 from confsync.sandbox.model import Attachment, Page, Property, Version
 from confsync.sandbox.pages import PageFilter
 from confsync.sandbox.paging import decode_cursor
@@ -209,22 +217,13 @@ def _file_property(call: Call) -> tuple[Attachment, Property]:
 @endpoint("v2", READ_FILES)
 async def get_file_properties(call: Call) -> Response:
     att = _attachment(call, "attachment_id")
-    offset, limit = decode_cursor(call.query("cursor")), v2_limit(call)
-    found, more = call.sandbox.properties.find(
-        att.id, key=call.query("key"), offset=offset, limit=limit
-    )
-    return v2_listing(call, [property_json(p) for p in found], more, offset)
+    return properties_of(call, att.id)
 
 
 @endpoint("v2", WRITE_FILE_PROPS)
 async def create_file_property(call: Call) -> Response:
     att = _attachment(call, "attachment_id")
-    data = await call.json()
-    key = data.get("key")
-    if not isinstance(key, str) or "value" not in data:
-        raise ApiError(400, "key and value are required")
-    prop = call.sandbox.properties.create(call.user, att.id, key, data["value"])
-    return JSONResponse(property_json(prop))
+    return await create_property_on(call, att.id)
 
 
 @endpoint("v2", READ_FILES)
@@ -235,21 +234,7 @@ async def get_file_property(call: Call) -> Response:
 @endpoint("v2", WRITE_FILE_PROPS)
 async def update_file_property(call: Call) -> Response:
     att, prop = _file_property(call)
-    data = await call.json()
-    version = data.get("version")
-    if not isinstance(version, dict) or not isinstance(version.get("number"), int):
-        raise ApiError(400, "version.number is required")
-    if "key" in data and data["key"] != prop.key:
-        raise ApiError(400, "The key of a property cannot be changed")
-    updated = call.sandbox.properties.update(
-        call.user,
-        att.id,
-        prop,
-        data.get("value"),
-        version["number"],
-        message=str(version.get("message") or ""),
-    )
-    return JSONResponse(property_json(updated))
+    return await update_property_of(call, att.id, prop)
 
 
 @endpoint("v2", WRITE_FILE_PROPS)
