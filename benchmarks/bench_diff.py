@@ -27,14 +27,20 @@ from confsync.types import (
 )
 
 
+def _body() -> str:
+    return "<p/>"
+
+
 def measure(n: int) -> float:
     parent = PageAddress("t", ReportKind.RETROSPECTIVE, "parent")
-    desired = [DesiredPage(parent, "S", ParentRef(), "Retros", "<p/>", "dp", "confsync.yaml")]
+    desired = [DesiredPage(parent, "S", ParentRef(), "Retros", "dp", "confsync.yaml", render=_body)]
     pages = [Page("1", "s", "Retros", "h", PageStatus.CURRENT, PageVersion(1, message_for("dp")))]
     for i in range(n):
         address = PageAddress("t", ReportKind.RETROSPECTIVE, f"r{i}")
         desired.append(
-            DesiredPage(address, "S", ParentRef(address=parent), f"T{i}", "<p/>", f"d{i}", "x")
+            DesiredPage(
+                address, "S", ParentRef(address=parent), f"T{i}", f"d{i}", "x", render=_body
+            )
         )
         version = PageVersion(2, message_for(f"d{i}"))
         pages.append(Page(str(i + 10), "s", f"T{i}", "1", PageStatus.CURRENT, version))

@@ -5,16 +5,18 @@ edited since the plan is refused (stale) rather than overwritten. A failed chang
 the others, only the changes that depend on it (the children of a parent that failed).
 
 A page moves from one digest to the next as a unit (docs/consistency.md): the page write,
-version-checked and marked pending, comes first; then its files; then its ``confsync`` mark;
-last, the version that says ``confsync <digest>``. A refused write uploads nothing, and any
-interruption leaves a page that the next plan sees as unfinished.
+version-checked and marked pending, comes first; then its files; then its ``confsync`` mark
+when it must change; last, the version that says ``confsync <digest>``. A refused write
+uploads nothing, and any interruption leaves a page that the next plan sees as unfinished. A
+page with nothing to add after its write (no files, its mark as it should be) is written
+finished in that one request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from confsync import __version__
@@ -22,7 +24,7 @@ from confsync.confluence.api import Confluence
 from confsync.errors import ConfluenceError, ConfsyncError, PlanError, StaleVersionError
 from confsync.plan.model import Action, AttachmentChange, Change, Plan
 from confsync.plan.observation import message_for, pending_message_for, written_by_confsync
-from confsync.types import Attachment, DesiredPage, ManagedMark, Page, Space
+from confsync.types import Attachment, DesiredPage, ManagedMark, Page, PageAddress, Space
 
 __all__ = ["ApplyResult", "Outcome", "apply_plan"]
 
@@ -37,6 +39,10 @@ class Outcome:
     ok: bool
     detail: str
     """A link to the page when ``ok``, else what went wrong and what to do."""
+    uploaded: tuple[str, ...] = ()
+    """The files uploaded for the change, in order; when it failed, those uploaded before."""
+    skipped: bool = False
+    """Not attempted, because its parent failed (``ok`` is False)."""
 
 
 @dataclass
@@ -60,13 +66,16 @@ class _Applier:
         desired: Mapping[str, DesiredPage],
         attachment_data: AttachmentData,
         progress: Progress | None,
+        notify: Collection[str] = (),
     ) -> None:
         self.confluence = confluence
+        self.notify = frozenset(notify)
         self.desired = desired
         self.attachment_data = attachment_data
         self.progress = progress
         self.page_ids: dict[str, str] = {}
         self.failed_addresses: set[str] = set()
+        self.uploaded: dict[str, list[str]] = {}
         self.spaces: dict[str, Space] = {}
         self.result = ApplyResult()
 
@@ -89,29 +98,32 @@ class _Applier:
             )
         return change.after.parent_id if change.after else None
 
+    def minor(self, change: Change) -> bool:
+        """Whether the version that finishes ``change`` is a minor edit (notifies no watcher):
+        unless the team asked to notify. Pending versions are always minor."""
+        return PageAddress.parse(change.address).team not in self.notify
+
     def mark(self, page: DesiredPage) -> ManagedMark:
-        return ManagedMark(str(page.address), page.digest, __version__, page.source)
+        return ManagedMark(address=str(page.address), source=page.source, version=__version__)
 
     async def run(self, change: Change) -> None:
         if change.parent_address in self.failed_addresses:
             self.failed_addresses.add(change.address)
-            self.record(
-                Outcome(change, False, f"skipped: its parent {change.parent_address} failed")
-            )
+            skipped = f"skipped: its parent {change.parent_address} failed"
+            self.record(Outcome(change, False, skipped, skipped=True))
             return
+        uploaded = self.uploaded.setdefault(change.address, [])
         try:
             page = await self.execute(change)
-        except StaleVersionError as exc:
-            self.record(Outcome(change, False, f"{exc} The plan is stale: run plan again."))
         except ConfsyncError as exc:
-            # Confluence refused, or a file changed since the plan: this change failed, the
-            # others go on.
-            self.record(Outcome(change, False, str(exc)))
+            # Confluence refused (a page changed since the plan says to plan again), or a file
+            # changed since the plan: this change failed, the others go on.
+            self.record(Outcome(change, False, str(exc), tuple(uploaded)))
         else:
             if page is not None:
                 self.page_ids[change.address] = page.id
             link = self.confluence.page_url(page) if page is not None else "deleted"
-            self.record(Outcome(change, True, link))
+            self.record(Outcome(change, True, link, tuple(uploaded)))
 
     async def execute(self, change: Change) -> Page | None:
         if change.action is Action.DELETE:
@@ -133,18 +145,25 @@ class _Applier:
                 parent_id=parent,
                 version_number=version,
                 message=message_for(desired.digest),
+                minor_edit=self.minor(change),
             )
-        # The version-checked write comes first and leaves the page pending: refused, it has
-        # uploaded nothing; interrupted later, the next plan sees the page unfinished.
-        pending = await self.confluence.update_page(
+        marked = change.before.mark_source == desired.source
+        whole = marked and not change.attachments
+        # The version-checked write comes first. With files or a mark to follow it leaves the
+        # page pending: refused, it has uploaded nothing; interrupted later, the next plan sees
+        # the page unfinished. With nothing to follow, it is the finished version itself.
+        written = await self.confluence.update_page(
             page_id,
             title=desired.title,
             body=desired.body,
             parent_id=self.parent_id(change),
             version_number=version,
-            message=pending_message_for(desired.digest),
+            message=(message_for if whole else pending_message_for)(desired.digest),
+            minor_edit=self.minor(change) if whole else True,
         )
-        return await self.finish(pending, change, desired, new_page=False)
+        if whole:
+            return written
+        return await self.finish(written, change, desired, marked=marked, new_page=False)
 
     async def create(self, change: Change, desired: DesiredPage) -> Page:
         space = await self.space(desired.space_key)
@@ -176,10 +195,11 @@ class _Applier:
     ) -> Page:
         """Files, then the mark, then the finished version message, in this order: a page
         says ``confsync <digest>`` only once everything of that digest is in place.
-        ``marked``: the page was created with its mark already."""
+        ``marked``: the page already carries the mark it needs (created with it, or unchanged)."""
         try:
             for file in change.attachments:
                 await self.upload(page.id, desired, file)
+                self.uploaded[change.address].append(file.filename)
             if not marked:
                 await self.confluence.set_mark(page.id, self.mark(desired), new_page=new_page)
             return await self.confluence.update_page(
@@ -189,6 +209,7 @@ class _Applier:
                 parent_id=None,
                 version_number=page.version.number,
                 message=message_for(desired.digest),
+                minor_edit=new_page or self.minor(change),
             )
         except ConfsyncError:
             await self.reopen(page)
@@ -214,6 +235,7 @@ class _Applier:
                     parent_id=None,
                     version_number=current.version.number,
                     message=REOPENED,
+                    minor_edit=True,
                 )
                 return
             except StaleVersionError:
@@ -252,10 +274,10 @@ def _phases(plan: Plan) -> list[list[Change]]:
     writes = [c for c in plan.changes if c.changes_anything and c.action is not Action.DELETE]
     deletes = [c for c in plan.changes if c.action is Action.DELETE]
     return [
-        [c for c in writes if c.address.endswith("/parent")],
-        [c for c in writes if not c.address.endswith("/parent")],
-        [c for c in deletes if not c.address.endswith("/parent")],
-        [c for c in deletes if c.address.endswith("/parent")],
+        [c for c in writes if c.is_parent],
+        [c for c in writes if not c.is_parent],
+        [c for c in deletes if not c.is_parent],
+        [c for c in deletes if c.is_parent],
     ]
 
 
@@ -266,8 +288,12 @@ async def apply_plan(
     *,
     attachment_data: AttachmentData,
     progress: Progress | None = None,
+    notify: Collection[str] = (),
 ) -> ApplyResult:
-    """Carry out ``plan``. Refuses a plan with blocking changes before writing anything."""
+    """Carry out ``plan``. Refuses a plan with blocking changes before writing anything.
+
+    ``notify``: the teams whose updates notify the pages' watchers; the others' are minor
+    edits."""
     if plan.blocking:
         listed = "; ".join(f"{c.address}: {c.reason}" for c in plan.blocking)
         raise PlanError(f"the plan has changes that block apply: {listed}")
@@ -275,7 +301,7 @@ async def apply_plan(
     missing = [c.address for c in writes if c.address not in desired]
     if missing:
         raise PlanError(f"the repo no longer has {', '.join(missing)}: the plan is stale")
-    applier = _Applier(confluence, desired, attachment_data, progress)
+    applier = _Applier(confluence, desired, attachment_data, progress, notify)
     for phase in _phases(plan):
         await asyncio.gather(*(applier.run(change) for change in phase))
     return applier.result

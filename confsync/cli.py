@@ -20,6 +20,7 @@ import click
 
 from confsync import __version__
 from confsync.errors import ConfsyncError, InputError, Problem
+from confsync.plan.output import PlanFormat
 
 __all__ = ["main"]
 
@@ -229,10 +230,11 @@ colour_option = click.option(
 )
 @click.option(
     "--format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
+    type=click.Choice([f.value for f in PlanFormat]),
+    default=PlanFormat.TEXT.value,
     show_default=True,
-    help="markdown suits a pull-request comment; json is the versioned plan format.",
+    help=f"{PlanFormat.MARKDOWN} suits a pull-request comment; {PlanFormat.JSON} is the "
+    "versioned plan format.",
 )
 @click.option(
     "--detailed-exitcode",
@@ -259,11 +261,13 @@ def plan(
     exactly those changes.
 
     \b
-    Markers: + create  ~ update or move  - delete  ! conflict or drift (blocks apply)
+    Markers: + create  ~ update or move  - delete  ! conflict or drift (blocks apply,
+    but for a drift with on_drift: skip)  ? orphan (kept: prune is off)  = an existing page
+    used as the parent, untouched
     """
     import asyncio
 
-    from confsync.plan.output import render_json, render_markdown, render_text
+    from confsync.plan.output import render, render_json
     from confsync.workflow import open_backend, prepare, run_plan
 
     workspace = prepare(
@@ -280,17 +284,13 @@ def plan(
     result = asyncio.run(make())
     if out is not None:
         out.write_text(render_json(result))
-    if format == "json":
-        click.echo(render_json(result), nl=False)
-    elif format == "markdown":
-        click.echo(render_markdown(result), nl=False)
-    else:
-        click.echo(render_text(result, style=_style_for(ctx, color)), nl=False)
-    if out is not None and format != "json":
+    view = PlanFormat(format)
+    click.echo(render(result, view, style=_style_for(ctx, color)), nl=False)
+    if out is not None and view is not PlanFormat.JSON:
         # markdown is piped into a comment (plan.md): the note goes to stderr there.
         click.echo(
             f"Saved the plan to {out}; apply it with: confsync apply {out}",
-            err=format == "markdown",
+            err=view is PlanFormat.MARKDOWN,
         )
     if result.blocking:
         return EXIT_ERROR
@@ -322,6 +322,14 @@ def plan(
     metavar="SECONDS",
     help="How long this apply's lock outlives it if it is killed (renewed while it works).",
 )
+@click.option(
+    "--format",
+    type=click.Choice([f.value for f in PlanFormat]),
+    default=PlanFormat.TEXT.value,
+    show_default=True,
+    help="How to show the result on stdout; with markdown or json, the plan, progress and "
+    "prompts go to stderr. json (for CI) never asks: it needs --auto-approve or PLAN_FILE.",
+)
 @colour_option
 @click.pass_context
 def apply(
@@ -334,6 +342,7 @@ def apply(
     auto_approve: bool,
     lock_timeout: float,
     lock_ttl: float,
+    format: str,  # the option's name, so that CONFSYNC_APPLY_FORMAT sets it
     color: bool | None,
 ) -> int:
     """Make the changes a plan shows.
@@ -350,7 +359,8 @@ def apply(
     import asyncio
     import json
 
-    from confsync.apply import Outcome
+    from confsync.apply import ApplyResult, Outcome
+    from confsync.apply_output import progress_line, render, result_json, text_lines
     from confsync.plan.model import Plan
     from confsync.plan.output import render_text
     from confsync.workflow import (
@@ -361,8 +371,13 @@ def apply(
         prepare,
         run_apply,
         run_plan,
+        start_printing,
     )
 
+    view = PlanFormat(format)
+    if view is PlanFormat.JSON and plan_file is None and not auto_approve:
+        raise click.UsageError("apply --format json never asks: pass --auto-approve or PLAN_FILE")
+    aside = view is not PlanFormat.TEXT  # stdout holds the result alone
     workspace = prepare(
         _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
     )
@@ -377,7 +392,8 @@ def apply(
             raise ConfsyncError(f"cannot read the plan file {plan_file}: {exc}") from exc
         # Refuse a stale plan before showing it: its changes will not be made.
         check_plan_origin(workspace, saved)
-    style = _style_for(ctx, color)
+    style = None if aside else _style_for(ctx, color)
+    start_printing(workspace)  # WeasyPrint loads while apply locks and plans
 
     async def run() -> Any:
         async with (
@@ -387,60 +403,47 @@ def apply(
             if saved is not None:
                 await check_still_current(saved, confluence)
             chosen = saved or await run_plan(workspace, confluence)
-            click.echo(render_text(chosen, style=style), nl=False)
+            click.echo(render_text(chosen, style=style), nl=False, err=aside)
             if chosen.blocking:
                 raise ConfsyncError("nothing was applied: the plan has blocking changes (!)")
             if not chosen.has_changes:
-                return None
+                return chosen, ApplyResult()
             if saved is None and not auto_approve:
                 if not sys.stdin.isatty():
                     raise click.UsageError(
                         "not on a terminal: pass --auto-approve to apply without asking"
                     )
-                if not click.confirm("Apply these changes?", default=False):
+                if not click.confirm("Apply these changes?", default=False, err=aside):
                     raise ConfsyncError("apply cancelled; nothing was changed")
-            total = sum(1 for c in chosen.changes if c.changes_anything)
-            return await _apply_with_progress(workspace, chosen, confluence, total)
+            return chosen, await applied(chosen, confluence)
 
-    async def _apply_with_progress(
-        workspace: Any, chosen: Plan, confluence: Any, total: int
-    ) -> Any:
+    async def applied(chosen: Plan, confluence: Any) -> Any:
         if sys.stderr.isatty():
+            total = sum(1 for c in chosen.changes if c.changes_anything)
             with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
-
-                def tick(outcome: Outcome) -> None:
-                    bar.update(1)
-
-                return await run_apply(workspace, chosen, confluence, tick)
+                return await run_apply(workspace, chosen, confluence, lambda _: bar.update(1))
 
         def line(outcome: Outcome) -> None:
-            state = "ok" if outcome.ok else "FAILED"
-            click.echo(f"{state}: {outcome.change.action} {outcome.change.address}", err=True)
+            click.echo(progress_line(outcome), err=True)
 
         return await run_apply(workspace, chosen, confluence, line)
 
-    result = asyncio.run(run())
-    if result is None:
-        return EXIT_OK
-    for outcome in result.outcomes:
-        change = outcome.change
-        title = (change.after or change.before).title if (change.after or change.before) else ""
-        mark = "+" if change.action == "create" else "-" if change.action == "delete" else "~"
-        if outcome.ok:
-            click.echo(f"{mark} {title}: {outcome.detail}")
-        else:
-            click.echo(f"! {title} ({change.address}): {outcome.detail}", err=True)
-    done = len(result.outcomes) - len(result.failed)
-    click.echo(f"Apply complete: {done} changed, {len(result.failed)} failed.")
+    document = result_json(*asyncio.run(run()))
+    if view is PlanFormat.TEXT:
+        for line in text_lines(document):
+            click.echo(line.text, err=line.failed)
+    else:
+        click.echo(render(document, view), nl=False)
     settings = workspace.repo.config.confluence
-    if settings.sandbox is not None:
+    if settings.sandbox is not None and document["changes"]:
         db = workspace.repo.root / settings.sandbox
         click.echo(
             "The pages are in the embedded sandbox. To browse them, run\n"
             f"  confsync sandbox serve --db {db} --edition {settings.edition}\n"
-            "and open http://127.0.0.1:8090/"
+            "and open http://127.0.0.1:8090/",
+            err=aside,
         )
-    return EXIT_ERROR if result.failed else EXIT_OK
+    return EXIT_ERROR if document["summary"]["failed"] else EXIT_OK
 
 
 def _bug_report(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ from confsync.cli import (
     target_option,
     team_option,
 )
+from confsync.plan.output import PlanFormat
 
 __all__ = ["ci_comment", "force_unlock", "preview", "teams"]
 
@@ -85,7 +86,7 @@ def force_unlock(ctx: click.Context, directory: Path | None, space: str, lock_id
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("plan.md"),
     show_default=True,
-    help="The plan to post (plan --format markdown).",
+    help=f"The plan to post (plan --format {PlanFormat.MARKDOWN}).",
 )
 @click.option(
     "--token-env",

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from confsync.errors import ConfsyncError
-from confsync.text import CONTROL_PATTERN, NameText
+from confsync.text import CONTROL_PATTERN, FieldError, NameText
 from confsync.urls import SiteUrl
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "ConfluenceSettings",
     "CreateParent",
     "ExistingParent",
-    "HealthCheckDefaults",
     "HealthCheckOverrides",
     "KindDefaults",
     "KindOverrides",
@@ -229,13 +228,19 @@ class ConfluenceSettings(_Strict):
     @model_validator(mode="after")
     def _one_target(self) -> ConfluenceSettings:
         if (self.url is None) == (self.sandbox is None):
-            raise ValueError("give exactly one of url (a real Confluence) and sandbox (local)")
+            # Both keys written (even as null): about the one too many; else about the mapping.
+            both = {"url", "sandbox"} <= self.model_fields_set
+            raise FieldError(
+                "give exactly one of url (a real Confluence) and sandbox (local)",
+                rivals=("url", "sandbox") if both else (),
+            )
         if self.url is not None and self.auth is None:
-            raise ValueError("url needs auth: one of " + _methods_hint())
+            raise FieldError("url needs auth: one of " + _methods_hint(), loc=("auth",))
         if self.auth is not None and self.auth.method not in _EDITION_METHODS[self.edition]:
             allowed = ", ".join(sorted(_EDITION_METHODS[self.edition]))
-            raise ValueError(
-                f"auth method {self.auth.method!r} is not for {self.edition}; use one of {allowed}"
+            raise FieldError(
+                f"auth method {self.auth.method!r} is not for {self.edition}; use one of {allowed}",
+                loc=("auth", "method"),
             )
         return self
 
@@ -320,24 +325,8 @@ class KindOverrides(_Strict):
         )
 
 
-class HealthCheckDefaults(KindDefaults):
-    chart: bool = Field(
-        default=True, description="Attach a chart of the votes (PNG) and show it on the page."
-    )
-
-
 class HealthCheckOverrides(KindOverrides):
     chart: bool | None = None
-
-    def over(self, defaults: KindDefaults) -> HealthCheckDefaults:
-        base = super().over(defaults)
-        default_chart = defaults.chart if isinstance(defaults, HealthCheckDefaults) else True
-        return HealthCheckDefaults(
-            parent=base.parent,
-            title=base.title,
-            pdf=base.pdf,
-            chart=default_chart if self.chart is None else self.chart,
-        )
 
 
 class Defaults(_Strict):
@@ -345,7 +334,7 @@ class Defaults(_Strict):
         parent=CreateParent(create="Retrospectives"),
         title="{{RetrospectiveTitleOrDate}} - Retrospective",
     )
-    health_checks: HealthCheckDefaults = HealthCheckDefaults(
+    health_checks: KindDefaults = KindDefaults(
         parent=CreateParent(create="Health Checks"),
         title="{{HealthCheckTitleOrDate}} - Health Check",
     )
@@ -366,6 +355,11 @@ class Team(_Strict):
     adopt: bool = Field(default=False, description="Take over unmanaged pages with our titles.")
     on_drift: Literal["fail", "skip", "overwrite"] = "fail"
     prune: bool = Field(default=False, description="Delete managed pages whose report is gone.")
+    notify: bool = Field(
+        default=False,
+        description="Updates notify the page's watchers. False: updates are minor edits that "
+        "notify no one (Data Center; Cloud's API cannot make minor edits).",
+    )
 
 
 class Config(_Strict):
@@ -386,9 +380,12 @@ class Config(_Strict):
     @model_validator(mode="after")
     def _unique_team_ids(self) -> Config:
         seen: set[str] = set()
-        for team in self.teams:
+        for index, team in enumerate(self.teams):
             if team.id in seen:
-                raise ValueError(f"team id {team.id!r} is used twice; team ids must be unique")
+                raise FieldError(
+                    f"team id {team.id!r} is used twice; team ids must be unique",
+                    loc=("teams", index, "id"),
+                )
             seen.add(team.id)
         return self
 
@@ -396,10 +393,6 @@ class Config(_Strict):
         if kind == "retrospective":
             return team.retrospectives.over(self.defaults.retrospectives)
         return team.health_checks.over(self.defaults.health_checks)
-
-
-def config_json_schema() -> dict[str, Any]:
-    return Config.model_json_schema()
 
 
 def default_token_store() -> Path:

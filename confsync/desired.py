@@ -12,6 +12,7 @@ import json
 import mimetypes
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,14 @@ __all__ = [
     "read_attachment",
 ]
 
-DIGEST_FORMAT = 1
-"""Bumped when what a digest covers changes, so every page is re-published once."""
+DIGEST_FORMAT = 2
+"""Bumped when what a digest covers changes, so every page is re-published once (2: the body's
+inputs instead of the body)."""
+
+RENDER_FORMAT = 1
+"""Bumped when confsync renders the same inputs differently (a filter, the markdown
+converter, the notice): the inputs a body digest covers cannot show that, so this does.
+``tests/render/test_render_format.py`` fails when a body changes while its digest does not."""
 
 _KIND_LABELS = {
     ReportKind.RETROSPECTIVE: "Retrospectives",
@@ -68,7 +75,7 @@ def digest_of(value: Any) -> str:
 def _parent_ref(config: Config, team: Team, kind: ReportKind) -> ParentRef:
     parent = config.kind_settings(team, kind.value).parent
     if isinstance(parent, CreateParent):
-        return ParentRef(address=PageAddress(team.id, kind, "parent"))
+        return ParentRef(address=PageAddress.parent_of(team.id, kind))
     if isinstance(parent, ExistingParent):
         text = parent.existing
         return ParentRef(page_id=text) if text.isdigit() else ParentRef(title=text)
@@ -87,6 +94,7 @@ def _page_digest(
     address: PageAddress, space: str, parent: ParentRef, title: str, body: str,
     attachments: tuple[DesiredAttachment, ...],
 ) -> str:  # fmt: skip
+    """``body`` is the digest of the body's inputs (``_body_digest``), not the body."""
     return digest_of(
         {
             "format": DIGEST_FORMAT,
@@ -96,6 +104,22 @@ def _page_digest(
             "title": title,
             "body": body,
             "attachments": sorted((a.filename, a.digest) for a in attachments),
+        }
+    )
+
+
+def _body_digest(
+    renderer: PageRenderer, kind: str, config: Config, source: str, **inputs: Any
+) -> str:
+    """What a body is rendered from: the templates, the report's values and what the template
+    is given besides, and the notice. Rendering is a function of exactly these (a test holds
+    it to that), so equal inputs mean an equal body, and no page is rendered to compare."""
+    return digest_of(
+        {
+            "render": RENDER_FORMAT,
+            "template": renderer.fingerprint(kind),
+            "notice": [config.notice, config.repository, source],
+            **inputs,
         }
     )
 
@@ -110,7 +134,8 @@ def _pdf(
     loaded: LoadedReport, body: str, files: tuple[DesiredAttachment, ...]
 ) -> DesiredAttachment:
     """The PDF is printed from the page body and the images it shows: its digest covers
-    exactly those (and the print stylesheet), so any change to the page prints it again."""
+    exactly those (the body by the digest of its inputs) and the print stylesheet, so any
+    change to the page prints it again."""
     inputs = {
         "body": body,
         "title": loaded.title,
@@ -162,22 +187,17 @@ def _attachments(
     return tuple(found)
 
 
-def desired_pages(
-    repo: Repo,
-    *,
-    renderer_for: Callable[[Team], PageRenderer] | None = None,
-) -> list[DesiredPage]:
+def desired_pages(repo: Repo) -> list[DesiredPage]:
     """Every page the repo asks for: parents first, then reports, each sorted by address.
 
-    Raises RenderError (naming the report) if a template fails or renders malformed XML.
+    Renders nothing: a page's ``body`` is rendered when first asked for, and raises
+    RenderError (naming the report) if a template fails or renders malformed XML.
     """
     # One renderer per template folder: teams on the default templates share one, so each
     # template is compiled once (compiling costs more than rendering a hundred pages).
     renderers: dict[Path | None, PageRenderer] = {}
 
     def renderer(team: Team) -> PageRenderer:
-        if renderer_for is not None:
-            return renderer_for(team)
         overrides = repo.root / team.templates if team.templates else None
         if overrides not in renderers:
             renderers[overrides] = PageRenderer(overrides, repo_root=repo.root)
@@ -206,19 +226,20 @@ def desired_pages(
             if a.origin == "file"
         ]
         chart = next((a.filename for a in attachments if a.origin == "chart"), None)
-        try:
-            if isinstance(loaded.report, HealthCheck):
-                previous = previous_of(loaded.report, history.get(team.id, []))
-                body = renderer(team).health_check(
-                    loaded.report, team_name=team.name, previous=previous, files=files, chart=chart
-                )
-            else:
-                body = renderer(team).retrospective(
-                    loaded.report, team_name=team.name, files=files, chart=chart
-                )
-        except RenderError as exc:
-            raise RenderError(f"{loaded.source}: {exc}") from exc
-        body = _with_notice(repo.config, loaded.source, body)
+        previous = None
+        if isinstance(loaded.report, HealthCheck):
+            previous = previous_of(loaded.report, history.get(team.id, []))
+        body = _body_digest(
+            renderer(team),
+            kind.value,
+            repo.config,
+            loaded.source,
+            report=loaded.report.model_dump(mode="json"),
+            team_name=team.name,
+            previous=_previous_inputs(previous, overridden=team.templates is not None),
+            files=[[f.filename, f.is_image] for f in files],
+            chart=chart,
+        )
         if settings.pdf:
             attachments = (*attachments, _pdf(loaded, body, attachments))
         digest = _page_digest(loaded.address, team.space, parent, loaded.title, body, attachments)
@@ -228,14 +249,55 @@ def desired_pages(
                 space_key=team.space,
                 parent=parent,
                 title=loaded.title,
-                body=body,
                 digest=digest,
                 source=loaded.source,
                 attachments=attachments,
+                render=partial(
+                    _report_body, repo.config, renderer(team), loaded, previous, files, chart
+                ),
             )
         )
     ordered = sorted(parents.values(), key=lambda p: p.address)
     return ordered + sorted(pages, key=lambda p: p.address)
+
+
+def _previous_inputs(previous: HealthCheck | None, *, overridden: bool) -> Any:
+    """What a health check's page shows of the one before it: confsync's template shows its
+    title or date and compares the votes per dimension (``render.pages.trend_of``), so an edit
+    of anything else there (a summary, a comment) republishes nothing. A team's own template
+    may show any of it: then all of it counts."""
+    if previous is None:
+        return None
+    if overridden:
+        return previous.model_dump(mode="json")
+    return {
+        "title": previous.title,
+        "date": previous.date.isoformat(),
+        "votes": [[d.name.casefold(), d.votes.model_dump()] for d in previous.dimensions],
+    }
+
+
+def _report_body(
+    config: Config,
+    renderer: PageRenderer,
+    loaded: LoadedReport,
+    previous: HealthCheck | None,
+    files: list[PageFile],
+    chart: str | None,
+) -> str:
+    team = loaded.team
+    try:
+        if isinstance(loaded.report, HealthCheck):
+            body = renderer.health_check(
+                loaded.report, team_name=team.name, previous=previous, files=files, chart=chart
+            )
+        else:
+            body = renderer.retrospective(
+                loaded.report, team_name=team.name, files=files, chart=chart
+            )
+    except RenderError as exc:
+        raise RenderError(f"cannot render a page: {loaded.source}: {exc}") from exc
+    return _with_notice(config, loaded.source, body)
 
 
 def _with_notice(config: Config, source: str, body: str) -> str:
@@ -246,18 +308,25 @@ def _with_notice(config: Config, source: str, body: str) -> str:
 def _parent_page(
     config: Config, renderer: PageRenderer, team: Team, kind: ReportKind, setting: CreateParent
 ) -> DesiredPage:
-    address = PageAddress(team.id, kind, "parent")
-    body = renderer.parent(title=setting.create, team_name=team.name, kind_label=_KIND_LABELS[kind])
-    body = _with_notice(config, "confsync.yaml", body)
+    address = PageAddress.parent_of(team.id, kind)
+    inputs = {"title": setting.create, "team_name": team.name, "kind_label": _KIND_LABELS[kind]}
+    body = _body_digest(renderer, "parent", config, "confsync.yaml", parent=inputs)
+
+    def render() -> str:
+        try:
+            return _with_notice(config, "confsync.yaml", renderer.parent(**inputs))
+        except RenderError as exc:
+            raise RenderError(f"cannot render a page: confsync.yaml: {exc}") from exc
+
     root = ParentRef()
     return DesiredPage(
         address=address,
         space_key=team.space,
         parent=root,
         title=setting.create,
-        body=body,
         digest=_page_digest(address, team.space, root, setting.create, body, ()),
         source="confsync.yaml",
+        render=render,
     )
 
 

@@ -6,6 +6,14 @@ else escaping to the CLI is a bug (exit 3).
 
     ConfsyncError
     ├── InputError                  the repo's YAML is invalid (carries every Problem found)
+    ├── FieldError (text.py)        a model validator's problem, naming its field as data (also
+    │                               a ValueError, for pydantic; it ends up in an InputError)
+    ├── Refused (paths.py)          confsync may not read a path (outside the repo, a fifo...)
+    │   └── TooLarge (paths.py)     a file over its size limit
+    ├── RenderError                 a template failed or rendered a body Confluence would refuse
+    │   ├── StorageFormatError      a body that is not well-formed storage format (XML)
+    │   └── TitleTemplateError      a title template that cannot render (names the placeholder)
+    ├── FontsMissing (render/fonts.py)  no usable font, or no fontconfig, to print a PDF
     ├── ConfluenceError             Confluence refused or could not be reached
     │   ├── AuthError               credentials refused (401), or a sign-in flow failed
     │   │   └── ScopeError          the token lacks an OAuth scope the call needs
@@ -20,8 +28,13 @@ else escaping to the CLI is a bug (exit 3).
     │   ├── GoneError               the endpoint was removed (410)
     │   ├── ServerError             5xx outlasted the retry budget
     │   └── ConnectionFailedError   network, TLS or timeout failures outlasted the retry budget
-    └── PlanError                   a plan cannot be made or applied
-        └── StalePlanError          a saved plan no longer matches its config, commit or Confluence
+    ├── PlanError                   a plan cannot be made or applied
+    │   └── StalePlanError          a saved plan no longer matches its config, commit or Confluence
+    └── LockError (lock.py)         another apply holds a space's lock, or it cannot be taken
+
+The classes marked with a module are defined there, beside the code that raises them. The
+sandbox (``confsync/sandbox``) is a fake Confluence, not confsync: its exceptions become HTTP
+answers inside it and are no part of this tree.
 
 Messages never contain secrets: tokens, passwords, client secrets, ``Authorization`` or cookie
 values. Code that builds a message from an HTTP exchange goes through ``confluence/http.py``,
@@ -47,11 +60,14 @@ __all__ = [
     "PlanError",
     "Problem",
     "RateLimitError",
+    "RenderError",
     "ScopeError",
     "ServerError",
     "StalePlanError",
     "StaleVersionError",
+    "StorageFormatError",
     "TitleTakenError",
+    "TitleTemplateError",
 ]
 
 
@@ -90,6 +106,18 @@ class InputError(ConfsyncError):
         noun = "problem" if count == 1 else "problems"
         lines = [str(p) for p in self.problems]
         super().__init__("\n".join([*lines, f"{count} {noun} found; nothing was published."]))
+
+
+class RenderError(ConfsyncError):
+    """A template failed or produced a body Confluence would refuse."""
+
+
+class StorageFormatError(RenderError):
+    """A body that does not parse as storage format; the message gives line and column."""
+
+
+class TitleTemplateError(RenderError):
+    """A title template that cannot render; the message names the offending placeholder."""
 
 
 class ConfluenceError(ConfsyncError):

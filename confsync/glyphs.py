@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from confsync.errors import Problem
-from confsync.loading import Repo
+from confsync.loading import LoadedReport, Repo
 from confsync.render.fonts import FONT_PACKAGES, FontsMissing, installed_fonts
 
 __all__ = ["glyph_warnings"]
@@ -29,25 +29,28 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _draws_anything(repo: Repo) -> bool:
-    for team in repo.config.teams:
-        for kind in ("retrospective", "health-check"):
-            settings = repo.config.kind_settings(team, kind)
-            if settings.pdf or getattr(settings, "chart", False):
-                return True
-    return False
+def _drawn(repo: Repo) -> list[LoadedReport]:
+    """The reports confsync draws itself (a PDF or a chart): the others are only ever drawn by
+    the reader's browser, with the reader's fonts."""
+    drawn = []
+    for loaded in repo.reports:
+        settings = repo.config.kind_settings(loaded.team, loaded.kind.value)
+        if settings.pdf or settings.chart:
+            drawn.append(loaded)
+    return drawn
 
 
 def glyph_warnings(repo: Repo) -> list[Problem]:
-    """One warning per report whose text has characters no installed font has."""
-    if not repo.reports or not _draws_anything(repo):
+    """One warning per drawn report whose text has characters no installed font has."""
+    drawn = _drawn(repo)
+    if not drawn:
         return []
     try:
         fonts = installed_fonts()
     except FontsMissing as exc:
         return [Problem("confsync.yaml", 0, 0, "", f"{exc}; apply cannot print PDFs or charts")]
     found = []
-    for loaded in repo.reports:
+    for loaded in drawn:
         text = "".join(_strings(loaded.report.model_dump(mode="json"))) + loaded.team.name
         missing = fonts.missing(text)
         if missing:

@@ -265,9 +265,9 @@ def _raw_report_folders(root: Path, document: Document) -> list[Path]:
 
 
 def _validate_report(
-    root: Path, path: Path, problems: list[Problem]
+    root: Path, path: Path, problems: list[Problem], display: str | None = None
 ) -> tuple[Retrospective | HealthCheck, Document] | None:
-    display = _display(path)
+    display = display or _display(path)
     try:
         real = inside(root, path)
     except Refused as exc:
@@ -297,11 +297,11 @@ def _load_job(job: _Job) -> tuple[LoadedReport | None, list[Problem]]:
 def _load_report(
     root: Path, config: Config, team: Team, path: Path, problems: list[Problem]
 ) -> LoadedReport | None:
-    validated = _validate_report(root, path, problems)
+    display = _display(path)  # once: relpath costs more than parsing a small report
+    validated = _validate_report(root, path, problems, display)
     if validated is None:
         return None
     report, document = validated
-    display = _display(path)
 
     kind = ReportKind(report.kind)
     try:
@@ -346,7 +346,8 @@ def _collisions(
     problems: list[Problem] = []
     by_address: dict[PageAddress, LoadedReport] = {}
     # Confluence compares titles without regard to case; so do we, to fail before it does.
-    titles: dict[tuple[str, str], tuple[str, str]] = {}
+    # key → (what holds the title, the title): a report's is named only if a problem needs it.
+    titles: dict[tuple[str, str], tuple[str | Path, str]] = {}
 
     for index, team in enumerate(config.teams):
         for kind in ReportKind:
@@ -376,12 +377,11 @@ def _collisions(
                 titles[key] = (where, parent.create)
 
     for loaded in reports:
-        display = _display(loaded.path)
         first = by_address.get(loaded.address)
         if first is not None:
             problems.append(
                 Problem(
-                    display,
+                    _display(loaded.path),
                     1,
                     1,
                     "",
@@ -395,10 +395,12 @@ def _collisions(
         key = (loaded.team.space.upper(), loaded.title.casefold())
         if key in titles:
             taken_by, taken_title = titles[key]
+            if isinstance(taken_by, Path):
+                taken_by = f"page of {_display(taken_by)}"
             case = " (Confluence ignores case in titles)" if taken_title != loaded.title else ""
             problems.append(
                 Problem(
-                    display,
+                    _display(loaded.path),
                     *loaded.title_position,
                     "title",
                     f"renders the page title {loaded.title!r}, already the title of the "
@@ -406,5 +408,5 @@ def _collisions(
                 )
             )
         else:
-            titles[key] = (f"page of {_display(loaded.path)}", loaded.title)
+            titles[key] = (loaded.path, loaded.title)
     return problems

@@ -2,30 +2,37 @@
 
 Each page is shown through ``render.html``, the renderer the PDF and the sandbox use, with
 its images and its PDF written beside it; an index mirrors the plan (action, reason, a link to
-the page in Confluence when it exists). For an update, the text the plan adds is marked. With
-no plan (``--offline``: no Confluence at hand, as for a pull request from a fork) every page
-is shown as new. Report text is escaped everywhere: the preview is a CI artifact that people
-open in their browser.
+the page in Confluence when it exists). For an update, the page as Confluence has it now and
+the page the plan writes are both rendered, and their blocks of text (paragraphs, headings,
+list items, table cells...) compared in order: added text is marked ``<ins>``, removed text
+shown struck out (``<del>``), word by word within a block that changed. With no plan
+(``--offline``: no Confluence at hand, as for a pull request from a fork) every page is shown
+as new. Report text is escaped everywhere: the preview is a CI artifact that people open in
+their browser.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import shutil
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
+from confsync.confluence.api import Confluence
 from confsync.desired import attachment_bytes, pdf_cover
 from confsync.loading import Repo
-from confsync.plan.model import Action, Change, Plan
+from confsync.plan.model import Action, Plan
 from confsync.render.html import ChildPage, reader_css, storage_to_html
 from confsync.render.pdf import render_pdf
 from confsync.types import DesiredPage
 
-__all__ = ["PreviewEntry", "write_preview"]
+__all__ = ["PreviewEntry", "current_bodies", "mark_changes", "write_preview"]
 
 PageUrl = Callable[[str], str]
 """A page id → its URL in Confluence."""
@@ -51,30 +58,198 @@ def _slug(address: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", address.replace("/", "__"))
 
 
-def _added_lines(change: Change | None) -> set[str]:
-    """The lines of text an update adds (its body diff's ``+`` lines)."""
-    if change is None or change.action is not Action.UPDATE:
-        return set()
-    return {
-        line[1:].strip()
-        for line in change.body_diff.splitlines()
-        if line.startswith("+") and not line.startswith("+++") and line[1:].strip()
-    }
+# ---- the changed text: two renderings of a page, compared block by block ---------------------
+
+# The elements render.html writes inside a line of text; any other tag (a <br> too) ends a block.
+_INLINE = frozenset(
+    {"a", "b", "code", "del", "em", "i", "img", "s", "span", "strong", "sub", "sup", "time", "u"}
+)
+_WORD = re.compile(r"\S+")
+_SIMILAR = 0.5
+"""Two blocks paired by position are diffed word by word when at least this similar (difflib's
+ratio over their words); less alike, one is shown removed and the other added."""
 
 
-def _marker(added: set[str]) -> Callable[[str], bool] | None:
-    if not added:
-        return None
+@dataclass
+class _Block:
+    """A run of text between block boundaries: its text tokens and their joined text."""
 
-    def changed(text: str) -> bool:
-        # A text node is part of a line: marked when it is a line the update adds, or a good
-        # part of one (short texts such as a vote count would match too much).
-        return text in added or (len(text) >= 4 and any(text in line for line in added))
+    tokens: list[int]
+    text: str = ""
+    words: list[tuple[int, int]] = field(default_factory=list)
+    """Start and end of each word in ``text``."""
 
-    return changed
+    def word_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.words]
 
 
-def _page_html(page: DesiredPage, entry: PreviewEntry, content: str, files: list[str]) -> str:
+@dataclass
+class _Marks:
+    """What a desired block shows changed: inserted spans, and removed texts at offsets."""
+
+    inserted: list[tuple[int, int]] = field(default_factory=list)
+    removed: list[tuple[int, str, bool]] = field(default_factory=list)
+    """(offset in the block's text, the removed text, whether it was a whole block)."""
+
+
+class _Tokens(HTMLParser):
+    """``render.html`` output as tokens: (True, text) or (False, a tag as written), with the
+    blocks of text it holds (blocks without a word are left out)."""
+
+    def __init__(self, document: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[tuple[bool, str]] = []
+        self.blocks: list[_Block] = []
+        self._open = _Block([])
+        self.feed(document)
+        self.close()
+        self._end_block()
+
+    def _end_block(self) -> None:
+        block = self._open
+        block.text = "".join(self.tokens[i][1] for i in block.tokens)
+        block.words = [m.span() for m in _WORD.finditer(block.text)]
+        if block.words:
+            self.blocks.append(block)
+        self._open = _Block([])
+
+    def _tag(self, name: str, written: str) -> None:
+        if name not in _INLINE:
+            self._end_block()
+        self.tokens.append((False, written))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._tag(tag, f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self._open.tokens.append(len(self.tokens))
+        self.tokens.append((True, data))
+
+
+def _key(block: _Block) -> str:
+    return " ".join(block.word_texts())
+
+
+def _diff_words(old: _Block, new: _Block, marks: _Marks) -> None:
+    before, after = old.word_texts(), new.word_texts()
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            at = new.words[j1][0] if j1 < len(new.words) else len(new.text)
+            marks.removed.append((at, " ".join(before[i1:i2]), False))
+        if op in ("insert", "replace"):
+            marks.inserted.append((new.words[j1][0], new.words[j2 - 1][1]))
+
+
+def _changes(old: list[_Block], new: list[_Block]) -> dict[int, _Marks]:
+    """The marks of each desired block (by index) that differs from the current page."""
+    marks: dict[int, _Marks] = {}
+
+    def mark(j: int) -> _Marks:
+        return marks.setdefault(j, _Marks())
+
+    def removed_before(j: int, blocks: list[_Block]) -> None:
+        # A removed block shows where it was: at the start of the block now after it.
+        for block in blocks:
+            if j < len(new):
+                mark(j).removed.append((0, _key(block), True))
+            elif new:
+                mark(len(new) - 1).removed.append((len(new[-1].text), _key(block), True))
+
+    def added(blocks: range) -> None:
+        for j in blocks:
+            mark(j).inserted.append((new[j].words[0][0], new[j].words[-1][1]))
+
+    keys = ([_key(b) for b in old], [_key(b) for b in new])
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, *keys, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        for k in range(paired):
+            before, after = old[i1 + k], new[j1 + k]
+            words = SequenceMatcher(None, before.word_texts(), after.word_texts(), autojunk=False)
+            if words.ratio() >= _SIMILAR:
+                _diff_words(before, after, mark(j1 + k))
+            else:
+                removed_before(j1 + k, [before])
+                added(range(j1 + k, j1 + k + 1))
+        removed_before(j1 + paired, old[i1 + paired : i2])
+        added(range(j1 + paired, j2))
+    return marks
+
+
+def _removed(text: str, whole: bool) -> str:
+    kind = "diff block" if whole else "diff"
+    return f'<del class="{kind}">{html.escape(text)}</del>'
+
+
+def _marked(text: str, base: int, marks: _Marks, last: bool) -> str:
+    """One text token of a block (starting at ``base`` in the block's text), marked."""
+    end = base + len(text)
+    cuts = {base, end}
+    for a, b in marks.inserted:
+        cuts.update(min(max(x, base), end) for x in (a, b))
+    here = [r for r in marks.removed if base <= r[0] < end or (last and r[0] == end)]
+    cuts.update(r[0] for r in here)
+    points = sorted(cuts)
+    out: list[str] = []
+    for a, b in zip(points, [*points[1:], end], strict=True):
+        out.extend(_removed(t, whole) for at, t, whole in here if at == a)
+        piece = html.escape(text[a - base : b - base])
+        if piece and any(x <= a and b <= y for x, y in marks.inserted):
+            out.append(f'<ins class="diff">{piece}</ins>')
+        else:
+            out.append(piece)
+    return "".join(out)
+
+
+def mark_changes(current: str, desired: str) -> str:
+    """``desired`` (``render.html`` output) with what differs from ``current`` marked: text
+    added in ``<ins class="diff">``, text removed in ``<del class="diff">`` where it was (a
+    whole removed block: ``<del class="diff block">``). Blocks are matched in order (difflib),
+    so a moved or repeated paragraph is a change, and within a changed block word by word."""
+    old, new = _Tokens(current), _Tokens(desired)
+    marks = _changes(old.blocks, new.blocks)
+    placed: dict[int, tuple[int, int, bool]] = {}  # token → (block, offset, last in block)
+    for j, block in enumerate(new.blocks):
+        offset = 0
+        for n, token in enumerate(block.tokens):
+            placed[token] = (j, offset, n == len(block.tokens) - 1)
+            offset += len(new.tokens[token][1])
+    out: list[str] = []
+    for index, (is_text, value) in enumerate(new.tokens):
+        where = placed.get(index)
+        if not is_text:
+            out.append(value)
+        elif where is None or where[0] not in marks:
+            out.append(html.escape(value))
+        else:
+            out.append(_marked(value, where[1], marks[where[0]], where[2]))
+    if not new.blocks:  # nothing left to put a removal in front of
+        out.extend(_removed(_key(block), True) for block in old.blocks)
+    return "".join(out)
+
+
+async def current_bodies(confluence: Confluence, plan: Plan) -> dict[str, str]:
+    """The storage bodies, as Confluence has them now, of the pages ``plan`` updates (by
+    address): what ``write_preview`` compares the new bodies with."""
+    updates = [
+        (change.address, change.before.page_id)
+        for change in plan.changes
+        if change.action is Action.UPDATE and change.before and change.before.page_id
+    ]
+    pages = await asyncio.gather(*(confluence.page(page_id, body=True) for _, page_id in updates))
+    return {address: page.body or "" for (address, _), page in zip(updates, pages, strict=True)}
+
+
+def _page_html(
+    page: DesiredPage, entry: PreviewEntry, content: str, files: list[str], note: str
+) -> str:
     e = html.escape
     listed = "".join(
         f'<li><a href="{e(quote(f))}">{e(f.rsplit("/", 1)[-1])}</a></li>' for f in files
@@ -85,7 +260,9 @@ def _page_html(page: DesiredPage, entry: PreviewEntry, content: str, files: list
         f"</title><style>{_SCREEN}\n{reader_css()}</style></head><body>"
         f'<nav><a href="../index.html">All pages</a></nav>'
         f'<p class="plan action-{e(entry.action)}"><strong>{e(entry.action)}</strong>: '
-        f"{e(entry.reason)}{current}</p><h1>{e(page.title)}</h1>"
+        f"{e(entry.reason)}{current}</p>"
+        + (f'<p class="note">{e(note)}</p>' if note else "")
+        + f"<h1>{e(page.title)}</h1>"
         f'<div class="content">{content}</div>'
         + (f"<h2>Attachments</h2><ul>{listed}</ul>" if files else "")
         + "</body></html>"
@@ -93,8 +270,10 @@ def _page_html(page: DesiredPage, entry: PreviewEntry, content: str, files: list
 
 
 _SCREEN = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-color:#172b4d}a{color:#0052cc}mark{background:#fff0b3}.plan{padding:.4rem .6rem;border-radius:3px;
-background:#f4f5f7}.action-create{background:#e3fcef}.action-update,.action-move{background:#fffae6}
+color:#172b4d}a{color:#0052cc}.plan{padding:.4rem .6rem;border-radius:3px;
+background:#f4f5f7}ins.diff{background:#abf5d1;text-decoration:none}del.diff{background:#ffbdad}
+del.diff.block{display:block;font-size:1rem;font-weight:400}.note{color:#6b778c}
+.action-create{background:#e3fcef}.action-update,.action-move{background:#fffae6}
 .action-delete{background:#ffebe6}table.index td,table.index th{padding:.3rem .6rem}"""
 
 
@@ -131,8 +310,14 @@ def write_preview(
     plan: Plan | None = None,
     page_url: PageUrl | None = None,
     changed_only: bool = False,
+    current: Mapping[str, str] | None = None,
 ) -> list[PreviewEntry]:
-    """Write the preview of ``desired`` (as ``plan`` would change it) into ``out``."""
+    """Write the preview of ``desired`` (as ``plan`` would change it) into ``out``.
+
+    ``current`` holds the storage bodies, by address, of the pages as Confluence has them now
+    (``current_bodies``): a page found there is shown with its changes marked.
+    """
+    current = current or {}
     changes = {c.address: c for c in plan.changes} if plan is not None else {}
     by_address = {str(p.address): p for p in desired}
     if out.exists():
@@ -148,10 +333,10 @@ def write_preview(
         action = change.action.value if change is not None else "create"
         reason = change.reason if change is not None else _OFFLINE
         page_id = change.before.page_id if change is not None and change.before else None
-        current = page_url(page_id) if page_url is not None and page_id else None
+        url = page_url(page_id) if page_url is not None and page_id else None
         slug = _slug(str(page.address))
         entry = PreviewEntry(
-            str(page.address), page.title, action, reason, f"pages/{slug}.html", current
+            str(page.address), page.title, action, reason, f"pages/{slug}.html", url
         )
         files = _write_files(repo, page, out / "pages" / slug)
         children = [
@@ -169,11 +354,15 @@ def write_preview(
                 (f"{_slug(a)}.html" for a, p in by_address.items() if p.title == title), None
             )
 
-        content = storage_to_html(
-            page.body, attachment, linked, children, _marker(_added_lines(change))
-        )
+        content = storage_to_html(page.body, attachment, linked, children)
+        note = ""
+        if str(page.address) in current:
+            now = storage_to_html(current[str(page.address)], attachment, linked, children)
+            content = mark_changes(now, content)
+        elif change is not None and change.action is Action.UPDATE:
+            note = "The page in Confluence was not read: its changes are not marked."
         (out / "pages" / f"{slug}.html").write_text(
-            _page_html(page, entry, content, files), "utf-8"
+            _page_html(page, entry, content, files, note), "utf-8"
         )
         entries.append(entry)
     for change in plan.changes if plan is not None else ():

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
-from confsync.text import LongText, NameText
+from confsync.text import FieldError, LongText, NameText
 
 __all__ = [
     "ActionItem",
@@ -85,7 +85,9 @@ class Theme(_Strict):
     """Items the team grouped together, with the group's own votes."""
 
     name: Name
-    description: Text | None = None
+    description: Text | None = Field(
+        default=None, description="Markdown is fine (CommonMark, tables; no HTML)."
+    )
     votes: int = Field(default=0, ge=0, le=10_000)
     items: list[Text] = Field(default=[], description="Texts of the grouped items.")
 
@@ -118,9 +120,11 @@ class _Report(_Strict):
     @model_validator(mode="after")
     def _participants_unique(self) -> _Report:
         seen: set[str] = set()
-        for name in self.participants:
+        for index, name in enumerate(self.participants):
             if name in seen:
-                raise ValueError(f"participant {name!r} is listed twice")
+                raise FieldError(
+                    f"participant {name!r} is listed twice", loc=("participants", index)
+                )
             seen.add(name)
         return self
 
@@ -166,9 +170,11 @@ class HealthCheck(_Report):
     @model_validator(mode="after")
     def _dimension_names_unique(self) -> HealthCheck:
         seen: set[str] = set()
-        for dim in self.dimensions:
+        for index, dim in enumerate(self.dimensions):
             if dim.name.casefold() in seen:
-                raise ValueError(f"dimension {dim.name!r} is listed twice")
+                raise FieldError(
+                    f"dimension {dim.name!r} is listed twice", loc=("dimensions", index, "name")
+                )
             seen.add(dim.name.casefold())
         return self
 

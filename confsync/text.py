@@ -12,6 +12,9 @@ Longer text (an item, a note, a summary, a comment) may span lines and hold tabs
 page shows as they are; any other control character (or non-character) is refused, because XML
 cannot hold most of them (``render/storage.py`` would have to replace them) and the rest are
 invisible noise.
+
+``FieldError`` is what the models' validators raise about a field below the model: it names
+that field as data, so that the message may be worded freely.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from confsync.errors import ConfsyncError
+
 __all__ = [
     "CONTROL_PATTERN",
+    "FieldError",
     "LongText",
     "NameText",
     "long_text_problem",
@@ -111,6 +117,24 @@ def one_line(value: str) -> str:
     acceptable name comes out as it went in.
     """
     return _CONTROL_RUN.sub(" ", value).strip()
+
+
+class FieldError(ConfsyncError, ValueError):
+    """A model validator's error about a field below the model, named as data, not in words.
+
+    ``loc`` leads from the model to the field: ``("auth", "method")``, ``("teams", 2, "id")``;
+    empty, the problem is about the model itself. ``rivals`` are keys of the model of which only
+    one may be given, here all given: the problem is shown at the one written last (the one too
+    many), which only the file knows. pydantic reports the error as a ``value_error`` holding
+    this exception in ``ctx["error"]``; ``confsync.validation`` reads the field from there.
+    """
+
+    def __init__(
+        self, message: str, *, loc: tuple[str | int, ...] = (), rivals: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.rivals = rivals
 
 
 def _check_name(value: str) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 __all__ = [
@@ -18,8 +20,6 @@ __all__ = [
     "DesiredAttachment",
     "DesiredPage",
     "ManagedMark",
-    "ObservedAttachment",
-    "ObservedPage",
     "Operation",
     "Page",
     "PageAddress",
@@ -40,6 +40,7 @@ class ReportKind(enum.StrEnum):
 
 # Any text without "/" (the separator), not starting with "." or white space, not ending in it.
 _ADDRESS_PART = re.compile(r"^[^/.\s](?:[^/]*[^/\s])?$")
+_PARENT_NAME = "parent"  # no report may take it: loading refuses a report file named so
 
 
 @dataclass(frozen=True, order=True)
@@ -68,9 +69,16 @@ class PageAddress:
         team, kind, name = text.split("/")
         return cls(team, ReportKind(kind), name)
 
+    @classmethod
+    def parent_of(cls, team: str, kind: ReportKind) -> PageAddress:
+        """The address of the parent page confsync creates for ``team``'s reports of ``kind``."""
+        return cls(team, kind, _PARENT_NAME)
+
     @property
     def is_parent(self) -> bool:
-        return self.name == "parent"
+        """A parent page confsync creates (``{create: TITLE}``), not a report. Every "is this a
+        parent page?" asks this property (a plan's change through ``Change.is_parent``)."""
+        return self.name == _PARENT_NAME
 
 
 @dataclass(frozen=True)
@@ -110,16 +118,27 @@ class DesiredAttachment:
 
 @dataclass(frozen=True)
 class DesiredPage:
-    """A page as the repo says it should be. ``digest`` covers title, parent and body."""
+    """A page as the repo says it should be.
+
+    ``digest`` covers everything the page is made from: its address, space, parent and title,
+    the inputs its body is rendered from, and its attachments. It is known without rendering
+    anything, so a plan renders only the pages whose digest Confluence does not show yet;
+    ``body`` is rendered on first use (by ``render``) and then kept.
+    """
 
     address: PageAddress
     space_key: str
     parent: ParentRef
     title: str
-    body: str
     digest: str
     source: str
     attachments: tuple[DesiredAttachment, ...] = ()
+    render: Callable[[], str] = field(kw_only=True, compare=False, repr=False)
+
+    @cached_property
+    def body(self) -> str:
+        """The storage-format body (rendered the first time it is asked for)."""
+        return self.render()
 
 
 # ---- values read from Confluence ---------------------------------------------------------------
@@ -162,22 +181,24 @@ class Page:
     body: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ManagedMark:
-    """The ``confsync`` content property that marks a page as managed by confsync."""
+    """The ``confsync`` content property that marks a page as managed by confsync: which
+    report it publishes (``address``, ``source``) and the confsync ``version`` that wrote the
+    mark. It is the page's identity, not its state: the digest of what the page shows lives in
+    its version message, so an update that keeps the report's address and file leaves the
+    mark alone and costs one write."""
 
     address: str
-    digest: str
-    version: str
     source: str
+    version: str
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "address": self.address,
-            "digest": self.digest,
-            "version": self.version,
-            "source": self.source,
-        }
+        return {"address": self.address, "source": self.source, "version": self.version}
+
+    def records(self, address: str, source: str) -> bool:
+        """True when this mark already says what a page of ``address`` from ``source`` needs."""
+        return self.address == address and self.source == source
 
 
 @dataclass(frozen=True)
@@ -207,20 +228,6 @@ class CurrentUser:
     account_id: str | None = None
     username: str | None = None
     email: str | None = None
-
-
-@dataclass(frozen=True)
-class ObservedPage:
-    """A page confsync found in Confluence, with its mark when it carries one."""
-
-    page: Page
-    mark: ManagedMark | None = None
-
-
-@dataclass(frozen=True)
-class ObservedAttachment:
-    attachment: Attachment
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Each message names what is wrong in the user's terms (a field, a value as written) and, where
 there is one, the fix: a "did you mean" for a misspelt key or value, the allowed keys, the
 format a date takes. A check the models make across fields ("participant 'Zoë' is listed
-twice") is positioned at the field it is about, not at the start of the mapping.
+twice") is positioned at the field its ``FieldError`` names, not at the start of the mapping.
 
 A value is quoted only as a short excerpt of the user's own field (a misspelt key, a date
 written in words), never from a field that holds a secret: there only its kind is named.
@@ -11,10 +11,9 @@ written in words), never from a field that holds a secret: there only its kind i
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from confsync.errors import Problem
+from confsync.text import FieldError
 from confsync.yamlio import Document, Loc, field_path
 
 __all__ = ["field_path", "problems_from"]
@@ -146,7 +146,9 @@ def _homes(schema: dict[str, Any], name: str, tag: str | None) -> list[str]:
     return found
 
 
-def _unknown_field(name: str, loc: Loc, steps: list[_Step], schema: dict[str, Any]) -> str:
+def _unknown_field(loc: Loc, steps: list[_Step], schema: dict[str, Any]) -> tuple[str, str | None]:
+    """The message for a field the schema does not allow here, and the name it suggests."""
+    name = str(loc[-1]) if loc else "value"
     allowed = _allowed_keys(schema, steps[:-1])
     here = "".join("[]" if isinstance(p, int) else f".{p}" for p in loc[:-1]).lstrip(".")
     tag = str(steps[0].part) if steps and steps[0].is_tag else None
@@ -154,13 +156,13 @@ def _unknown_field(name: str, loc: Loc, steps: list[_Step], schema: dict[str, An
     below = [home for home in homes if here and home.startswith(here)]
     homes = below or homes
     if 0 < len(homes) <= 3:
-        return f"unknown field {name!r} here; it belongs under " + " or ".join(homes)
+        return f"unknown field {name!r} here; it belongs under " + " or ".join(homes), None
     close = _close(name, allowed)
     if close:
-        return f"unknown field {name!r}; did you mean {close!r}?"
+        return f"unknown field {name!r}; did you mean {close!r}?", close
     if allowed:
-        return f"unknown field {name!r}; allowed here: " + ", ".join(sorted(allowed))
-    return f"unknown field {name!r}"
+        return f"unknown field {name!r}; allowed here: " + ", ".join(sorted(allowed)), None
+    return f"unknown field {name!r}", None
 
 
 def _tag_values(schema: Any, tag: str) -> list[str]:
@@ -184,68 +186,17 @@ def _tag_values(schema: Any, tag: str) -> list[str]:
 # ---- checks across fields, pointed at the field they are about ----------------------------------
 
 
-def _duplicate(field: str, key: str | None, fold: bool) -> Callable[[Any, str], Loc | None]:
-    """Where the second ``field`` item (or its ``key``) equal to ``name`` is written."""
-
-    def find(node: Any, name: str) -> Loc | None:
-        items = node.get(field) if isinstance(node, dict) else None
-        if not isinstance(items, list):
-            return None
-        wanted = name.casefold() if fold else name
-        seen = False
-        for index, item in enumerate(items):
-            value = item.get(key) if key is not None and isinstance(item, dict) else item
-            if isinstance(value, str) and (value.casefold() if fold else value) == wanted:
-                if seen:
-                    return (field, index) if key is None else (field, index, key)
-                seen = True
-        return None
-
-    return find
-
-
-def _field(*loc: str) -> Callable[[Any, str], Loc | None]:
-    return lambda node, name: loc
-
-
-def _url_or_sandbox(node: Any, name: str) -> Loc | None:
-    # Both given: point at the second one written; neither: at the mapping itself.
-    if isinstance(node, dict) and "url" in node and "sandbox" in node:
-        second = [key for key in node if key in ("url", "sandbox")][-1]
-        return (second,)
-    return None
-
-
-_QUOTED = r"(?P<name>'.*'|\".*\")"  # a repr() of the name, in either quotes
-
-# A model validator's message → the field, below the mapping it ran on, that the message is about.
-_CROSS_FIELD: list[tuple[re.Pattern[str], Callable[[Any, str], Loc | None]]] = [
-    (
-        re.compile(rf"^participant {_QUOTED} is listed twice"),
-        _duplicate("participants", None, False),
-    ),
-    (re.compile(rf"^dimension {_QUOTED} is listed twice"), _duplicate("dimensions", "name", True)),
-    (re.compile(rf"^team id {_QUOTED} is used twice"), _duplicate("teams", "id", False)),
-    (re.compile(r"^url needs auth"), _field("auth")),
-    (re.compile(r"^auth method '.*' is not for"), _field("auth", "method")),
-    (re.compile(r"^give exactly one of url"), _url_or_sandbox),
-]
-
-
-def _cross_field_loc(message: str, loc: Loc, data: Any) -> Loc:
-    node = _node_at(data, loc)
-    for pattern, where in _CROSS_FIELD:
-        match = pattern.match(message)
-        if match is None:
-            continue
-        quoted = match.groupdict().get("name")
-        try:
-            name = ast.literal_eval(quoted) if quoted else ""
-        except (ValueError, SyntaxError):
-            return loc
-        below = where(node, str(name))
-        return loc if below is None else (*loc, *below)
-    return loc
+def _about(error: ErrorDetails, loc: Loc, data: Any) -> Loc:
+    """The field a model validator's ``FieldError`` names, below the model at ``loc``; ``loc``
+    for any other error."""
+    raised = (error.get("ctx") or {}).get("error")
+    if not isinstance(raised, FieldError):
+        return loc
+    if raised.rivals:
+        node = _node_at(data, loc)
+        written = [key for key in node if key in raised.rivals] if isinstance(node, dict) else []
+        return (*loc, written[-1]) if written else loc
+    return (*loc, *raised.loc)
 
 
 # ---- messages ----------------------------------------------------------------------------------
@@ -313,13 +264,10 @@ def _close(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None
 
 def _message(error: ErrorDetails, loc: Loc, steps: list[_Step], schema: dict[str, Any]) -> str:
     kind = error["type"]
-    name = str(loc[-1]) if loc else "value"
     given = _withheld(loc, error.get("input"))
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "missing":
         return "required field is missing"
-    if kind == "extra_forbidden":
-        return _unknown_field(name, loc, steps, schema)
     if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
         return f"{_found(given)} is not a date; write it as YYYY-MM-DD"
     if kind == "date_from_datetime_inexact":
@@ -424,11 +372,14 @@ def problems_from(
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
             loc = (*loc, tag) if tag.isidentifier() else loc
-        message = _message(error, loc, steps, schema)
+        suggestion = None
+        if kind == "extra_forbidden":
+            message, suggestion = _unknown_field(loc, steps, schema)
+        else:
+            message = _message(error, loc, steps, schema)
         if kind == "value_error":
-            loc = _cross_field_loc(message, loc, document.data)
-        match = re.search(r"did you mean '(.+)'\?$", message) if kind == "extra_forbidden" else None
-        found.append(_Found(loc, kind, message, match.group(1) if match else None))
+            loc = _about(error, loc, document.data)
+        found.append(_Found(loc, kind, message, suggestion))
 
     # "unknown field 'titel'; did you mean 'title'?" says all; "title: required" would repeat it.
     misspelt = {(*f.loc[:-1], f.suggestion) for f in found if f.suggestion is not None}

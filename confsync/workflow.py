@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache, partial
+from multiprocessing import forkserver
 from pathlib import Path
 
 import httpx
@@ -38,9 +39,8 @@ from confsync.lock import LOCK_TTL, SpaceLocks
 from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin, Selection
 from confsync.plan.planner import make_plan
 from confsync.plan.recheck import moved_on
-from confsync.preview import PreviewEntry, write_preview
+from confsync.preview import PreviewEntry, current_bodies, write_preview
 from confsync.render.fonts import require_fonts
-from confsync.render.pages import RenderError
 from confsync.render.pdf import render_pdf
 from confsync.selection import changed_files, check_teams, notice, select
 from confsync.setup_check import CheckReport, run_check
@@ -59,6 +59,7 @@ __all__ = [
     "run_apply",
     "run_plan",
     "run_preview",
+    "start_printing",
 ]
 
 
@@ -114,11 +115,8 @@ def prepare(
     if changed_since is not None:
         commit, changed = changed_files(root, changed_since)
         selection = replace(selection, changed_since_commit=commit)
-    try:
-        desired = desired_pages(repo)
-    except RenderError as exc:
-        raise ConfsyncError(f"cannot render a page: {exc}") from exc
-    oversized = _oversized(repo, desired)
+    desired = desired_pages(repo)
+    oversized = _oversized(repo, _maybe_oversized(repo, desired))
     if oversized:
         raise InputError(oversized)
     chosen = select(repo, desired, selection, changed)
@@ -133,9 +131,35 @@ def prepare(
     return Workspace(repo, tuple(chosen), origin, selection, note, warnings)
 
 
+_EXPANSION = 16
+"""At most how many times larger than its report file a page body renders (escaping, and the
+markup around each short item): a body cannot reach Confluence's limit from a file smaller
+than ``MAX_BODY_BYTES / _EXPANSION``."""
+
+
+def _maybe_oversized(repo: Repo, desired: Sequence[DesiredPage]) -> list[DesiredPage]:
+    """The pages whose report file is large enough that the body might be too large: rendered
+    and measured before any call to Confluence, so that such a report is refused like any
+    other invalid input. The others are measured only if the plan writes them."""
+    sizes = {str(r.address): r.path.stat().st_size for r in repo.reports}
+    floor = MAX_BODY_BYTES // _EXPANSION
+    return [page for page in desired if sizes.get(str(page.address), 0) >= floor]
+
+
+def check_sizes(workspace: Workspace, plan: Plan) -> None:
+    """Refuse pages Confluence would refuse as too large (413) before the first write, so that
+    no apply publishes some pages and then stops at this one. Only the pages the plan writes
+    are rendered to measure: the others are unchanged, and were not too large."""
+    desired = workspace.by_address()
+    written = [
+        desired[c.address] for c in plan.changes if c.changes_anything and c.address in desired
+    ]
+    oversized = _oversized(workspace.repo, written)
+    if oversized:
+        raise InputError(oversized)
+
+
 def _oversized(repo: Repo, desired: Sequence[DesiredPage]) -> list[Problem]:
-    """Pages Confluence would refuse as too large (413), found before the first write, so that
-    no apply publishes some pages and then stops at this one."""
     paths = {str(r.address): r.path for r in repo.reports}
     problems = []
     for page in desired:
@@ -181,7 +205,9 @@ async def run_plan(workspace: Workspace, confluence: Confluence) -> Plan:
     def scope(address: str) -> bool:
         return selection.prunes(address.split("/", 1)[0])
 
-    return await make_plan(confluence, workspace.desired, teams, workspace.origin, scope=scope)
+    plan = await make_plan(confluence, workspace.desired, teams, workspace.origin, scope=scope)
+    check_sizes(workspace, plan)
+    return plan
 
 
 def check_plan_origin(workspace: Workspace, plan: Plan) -> None:
@@ -256,17 +282,30 @@ async def check_still_current(plan: Plan, confluence: Confluence) -> None:
         )
 
 
+_PRINTING = multiprocessing.get_context("forkserver")
+"""forkserver: forking a process that runs threads is unsafe; the server is a fresh process."""
+
+
+def start_printing(workspace: Workspace) -> None:
+    """When some page prints a PDF, start the process PDF workers are forked from, with
+    WeasyPrint loaded, now: it loads while apply locks and plans, and the first PDF starts as
+    soon as the plan is known instead of after an import in every worker."""
+    if any(a.origin == "pdf" for d in workspace.desired for a in d.attachments):
+        _PRINTING.set_forkserver_preload(["confsync.render.preload"])
+        forkserver.ensure_running()
+
+
 @contextmanager
 def _print_pool(plan: Plan) -> Iterator[Executor | None]:
     """Processes to print PDFs in, one per core, when the plan uploads any: WeasyPrint is
     CPU-bound and holds the GIL, so printing in the event loop's process would stall every
-    request of the apply. forkserver: forking a process that runs threads is unsafe."""
+    request of the apply."""
     if not any(f.origin == "pdf" for c in plan.changes for f in c.attachments):
         yield None
         return
     require_fonts()  # the clear error before any page is written, not a crash in a worker
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
+    _PRINTING.set_forkserver_preload(["confsync.render.preload"])  # if not started yet
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=_PRINTING) as pool:
         yield pool
 
 
@@ -288,6 +327,7 @@ async def run_apply(
     workspace: Workspace, plan: Plan, confluence: Confluence, progress: Progress | None = None
 ) -> ApplyResult:
     check_plan_origin(workspace, plan)
+    check_sizes(workspace, plan)
 
     repo = workspace.repo
     desired = workspace.by_address()
@@ -322,7 +362,12 @@ async def run_apply(
         }
         try:
             return await apply_plan(
-                plan, desired, confluence, attachment_data=attachment_data, progress=progress
+                plan,
+                desired,
+                confluence,
+                attachment_data=attachment_data,
+                progress=progress,
+                notify={team.id for team in repo.config.teams if team.notify},
             )
         finally:
             # PDFs of pages that failed before their upload: not needed, not left running.
@@ -348,6 +393,7 @@ async def run_preview(
         return write_preview(workspace.repo, workspace.desired, out, changed_only=changed_only)
     async with open_backend(workspace) as confluence:
         plan = await run_plan(workspace, confluence)
+        current = await current_bodies(confluence, plan)
 
         def page_url(page_id: str) -> str:
             found = Page(page_id, "", "", None, PageStatus.CURRENT, PageVersion(1))
@@ -358,6 +404,7 @@ async def run_preview(
             workspace.desired,
             out,
             plan=plan,
+            current=current,
             page_url=page_url,
             changed_only=changed_only,
         )

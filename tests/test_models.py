@@ -16,7 +16,6 @@ from confsync.config import (
     Config,
     CreateParent,
     ExistingParent,
-    HealthCheckDefaults,
     KindDefaults,
     OAuth2Auth,
     PatAuth,
@@ -153,7 +152,7 @@ def test_defaults() -> None:
         title="{{RetrospectiveTitleOrDate}} - Retrospective",
         pdf=True,
     )
-    assert loaded.defaults.health_checks == HealthCheckDefaults(
+    assert loaded.defaults.health_checks == KindDefaults(
         parent=CreateParent(create="Health Checks"),
         title="{{HealthCheckTitleOrDate}} - Health Check",
         pdf=True,
@@ -178,7 +177,7 @@ def test_kind_settings_take_each_override_over_the_defaults() -> None:
     assert loaded.kind_settings(team, "retrospective") == KindDefaults(
         parent="none", title="{{TeamName}}: {{RetrospectiveTitleOrDate}}", pdf=True
     )
-    assert loaded.kind_settings(team, "health-check") == HealthCheckDefaults(
+    assert loaded.kind_settings(team, "health-check") == KindDefaults(
         parent=ExistingParent(existing="98765"), title="HC {{YYYY}}", pdf=True, chart=True
     )
 
@@ -186,7 +185,6 @@ def test_kind_settings_take_each_override_over_the_defaults() -> None:
 def test_a_team_can_turn_the_health_check_chart_off() -> None:
     loaded = config(teams=[{**TEAM, "health_checks": {"chart": False}}])
     settings = loaded.kind_settings(loaded.teams[0], "health-check")
-    assert isinstance(settings, HealthCheckDefaults)
     assert settings.chart is False
 
 

@@ -1,4 +1,5 @@
-"""Title templates: every placeholder, ordinals, fallbacks, and every way a template is wrong."""
+"""Title templates: every placeholder, ordinals, fallbacks, and every way a template is wrong;
+the README's table of placeholders and the sample config's list, both generated from the table."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ from confsync.render.titles import (
     render_title,
 )
 from confsync.types import ReportKind
+from tests.support.generated import (
+    README,
+    SAMPLE_CONFIG,
+    check_comment,
+    check_markdown,
+    placeholders_comment,
+    placeholders_markdown,
+)
 
 RETRO = ReportKind.RETROSPECTIVE
 HEALTH = ReportKind.HEALTH_CHECK
@@ -38,10 +47,37 @@ def title(
 
 
 def test_the_placeholders_are_exactly_these() -> None:
-    assert sorted(PLACEHOLDERS) == sorted(
-        ["RetrospectiveTitleOrDate", "HealthCheckTitleOrDate", "YY", "YYYY", "MM", "MMM",
-         "MMMM", "D", "DD", "Do", "TeamName"]
-    )  # fmt: skip
+    assert [(p.name, p.kind) for p in PLACEHOLDERS] == [
+        ("RetrospectiveTitleOrDate", RETRO), ("HealthCheckTitleOrDate", HEALTH), ("YY", None),
+        ("YYYY", None), ("MM", None), ("MMM", None), ("MMMM", None), ("D", None), ("DD", None),
+        ("Do", None), ("TeamName", None),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", [RETRO, HEALTH])
+def test_the_error_for_an_unknown_placeholder_lists_the_tables_entries_for_the_kind(
+    kind: ReportKind,
+) -> None:
+    known = ", ".join(p.written for p in PLACEHOLDERS if p.kind in (None, kind))
+    assert check_template("{{Nope}}", kind) == [f"unknown placeholder {{{{Nope}}}}; known: {known}"]
+
+
+def test_the_readme_table_of_placeholders_is_generated_from_the_table() -> None:
+    check_markdown(README, "PLACEHOLDERS", placeholders_markdown())
+
+
+def test_the_sample_configs_list_of_placeholders_is_generated_from_the_table() -> None:
+    check_comment(SAMPLE_CONFIG, "Placeholders", placeholders_comment(RETRO, indent="    "))
+
+
+def test_the_readme_table_has_a_row_per_placeholder_saying_what_it_stands_for() -> None:
+    rows = [line for line in placeholders_markdown() if line.startswith("| `{{")]
+    assert [row.split("`")[1] for row in rows] == [p.written for p in PLACEHOLDERS]
+    assert "| `{{TeamName}}` | the team's `name` (not a date part) | `Platform Team` |" in rows
+    assert (
+        "| `{{HealthCheckTitleOrDate}}` | only in health-check titles: the report's `title`, or "
+        "its `date` (YYYY-MM-DD) when it has none | `Sprint 22`; untitled: `2026-03-03` |"
+    ) in rows
 
 
 @pytest.mark.parametrize(

@@ -134,15 +134,24 @@ class Confluence(Protocol):
         parent_id: str | None,
         version_number: int,
         message: str,
+        minor_edit: bool = False,
     ) -> Page:
         """Replace title, body and parent of a page last seen at ``version_number``.
 
         ``parent_id=None`` keeps the current parent. ``StaleVersionError`` if the page moved on.
+        ``minor_edit``: the new version notifies no watcher (Data Center, v1 ``minorEdit``);
+        Cloud's v2 update has no such flag, so there it changes nothing.
         """
         ...
 
     async def move_page(
-        self, page_id: str, *, parent_id: str, version_number: int, message: str
+        self,
+        page_id: str,
+        *,
+        parent_id: str,
+        version_number: int,
+        message: str,
+        minor_edit: bool = False,
     ) -> Page:
         """Hang a page under another parent in the same space, keeping its title and body."""
         ...

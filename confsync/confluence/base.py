@@ -36,7 +36,7 @@ __all__ = [
     "property_from",
 ]
 
-MAX_BODY_BYTES = 5_242_880  # Confluence: 413 above (docs/confluence-api.md "Errors that matter")
+MAX_BODY_BYTES = 5_242_880  # Confluence answers 413 above (docs/confluence-notes.md)
 MAX_TITLE_LENGTH = 255  # and 400 above this many characters
 
 
@@ -56,7 +56,12 @@ def mark_from(value: Any) -> ManagedMark | None:
     if not isinstance(value, dict):
         return None
     try:
-        return ManagedMark(**{k: str(value[k]) for k in ("address", "digest", "version", "source")})
+        # Marks written before 0.2 also carry a ``digest``: it is ignored, never trusted.
+        return ManagedMark(
+            address=str(value["address"]),
+            source=str(value["source"]),
+            version=str(value.get("version", "")),
+        )
     except KeyError:
         return None
 
@@ -289,6 +294,7 @@ class BackendBase(abc.ABC):
         parent_id: str | None,
         version_number: int,
         message: str,
+        minor_edit: bool = False,
     ) -> Page: ...
 
     @abc.abstractmethod
@@ -336,6 +342,7 @@ class BackendBase(abc.ABC):
             parent_id=parent_id,
             version_number=created.version.number,
             message=message,
+            minor_edit=True,  # the create itself told the watchers
         )
 
     async def _find_created(
@@ -361,7 +368,13 @@ class BackendBase(abc.ABC):
         return None
 
     async def move_page(
-        self, page_id: str, *, parent_id: str, version_number: int, message: str
+        self,
+        page_id: str,
+        *,
+        parent_id: str,
+        version_number: int,
+        message: str,
+        minor_edit: bool = False,
     ) -> Page:
         # Both APIs move a page by updating it with a new parent, body included.
         current = await self.page(page_id, body=True)
@@ -372,6 +385,7 @@ class BackendBase(abc.ABC):
             parent_id=parent_id,
             version_number=version_number,
             message=message,
+            minor_edit=minor_edit,
         )
 
     async def pages_by_id(self, ids: Sequence[str]) -> list[Page]:

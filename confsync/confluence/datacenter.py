@@ -206,15 +206,17 @@ class DataCenterBackend(BackendBase):
         parent_id: str | None,
         version_number: int,
         message: str,
+        minor_edit: bool = False,
     ) -> Page:
         check_page(title, body)
+        version = {"number": version_number + 1, "message": message, "minorEdit": minor_edit}
         payload: dict[str, Any] = {
             "id": page_id,
             "type": "page",
             "status": "current",
             "title": title,
             "body": {"storage": {"value": body, "representation": "storage"}},
-            "version": {"number": version_number + 1, "message": message},
+            "version": version,
         }
         if parent_id is not None:
             payload["ancestors"] = [{"id": parent_id}]

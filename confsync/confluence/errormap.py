@@ -147,8 +147,8 @@ def error_for(
         )
     if status == 409:
         return StaleVersionError(
-            f"Cannot {call.what}: it changed in Confluence since confsync read it (409){quoted}. "
-            "Run plan again and review the new plan.",
+            f"Cannot {call.what}: it changed in Confluence since confsync read it (409){quoted}; "
+            "the plan is stale. Run plan again and review the new plan.",
             status=status,
         )
     if status == 410:

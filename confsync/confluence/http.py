@@ -1,7 +1,7 @@
 """The HTTP policy of the client, in one place: timeouts, retries, rate limits, paging,
 bounded concurrency, redaction and the mapping of failures to ``confsync.errors``.
 
-Retry rules (what peers converged on, see docs/confluence-api.md "Errors that matter"):
+Retry rules (what peers converged on, see docs/confluence-notes.md "Rate limits and retries"):
 
 - 429 is retried for every method, after ``Retry-After`` (or ``Beta-Retry-After``) seconds,
   clamped to ``RetryPolicy.max_retry_after``: Cloud has sent 9223372036854775807.
@@ -10,6 +10,8 @@ Retry rules (what peers converged on, see docs/confluence-api.md "Errors that ma
   have reached the server (connect failure) is retried whatever its method.
 - A write that may have reached the server (a 5xx, or a connection lost after sending) is
   retried only after ``lookup`` confirmed its effect is absent; if present, that is the result.
+  A refusal after such an attempt (a 409, "title exists") is looked up too: it may be that
+  attempt's own effect. Without a ``lookup``, such a write is not sent again.
 - Backoff is exponential with full jitter; a total budget of attempts and seconds bounds it all.
 
 Every request waits for a place under the client's ``Throttle`` (``confluence/throttle.py``):
@@ -25,7 +27,8 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -286,80 +289,103 @@ class HttpClient:
         started = policy.clock()
         attempt = 0
         waited = 0.0
-        maybe_applied = False  # an earlier attempt may have taken effect
+        maybe_applied = False  # this or an earlier attempt may have taken effect
         while True:
             attempt += 1
             request = self._client.build_request(method, url, **kwargs)
-            sent_at = policy.clock()
-            try:
-                async with self.throttle.slot() as slot:
-                    response = await self._client.send(request)
-                    await response.aread()
-                    slot.answered(response)
-            except httpx.TransportError as exc:
-                reached = _may_have_reached_server(exc)
-                self._log_failure(request, exc, attempt)
-                if _is_tls_failure(exc) or isinstance(exc, httpx.UnsupportedProtocol):
-                    raise self._connection_error(exc, request, call, attempt, waited) from exc
-                if reached and not idempotent:
-                    if lookup is None:
-                        raise self._connection_error(exc, request, call, attempt, waited) from exc
-                    maybe_applied = True
-                    found = await lookup()
-                    if found is not None:
-                        return _Found(found)
-                delay = policy.backoff(attempt)
-                if not self._may_retry(attempt, started, delay):
-                    raise self._connection_error(exc, request, call, attempt, waited) from exc
-                waited += delay
-                await policy.sleep(delay)
-                continue
-            status = response.status_code
-            log.debug(
-                "%s %s -> %d in %.0f ms (attempt %d)",
-                method,
-                self.redactor.text(str(request.url)),
-                status,
-                (policy.clock() - sent_at) * 1000,
-                attempt,
-            )
-            if 200 <= status < 300 or status in accept:
-                return response
-            retryable = status == 429 or (status >= 500 and status not in _NOT_RETRIED_5XX)
-            if not retryable:
-                if maybe_applied and lookup is not None:
-                    # A 409 or "title exists" now may be the effect of our own earlier attempt.
-                    found = await lookup()
-                    if found is not None:
-                        return _Found(found)
-                raise error_for(response, call, self.identity, self.redactor)
-            if status >= 500 and not idempotent:
-                if lookup is None:
-                    raise error_for(response, call, self.identity, self.redactor)
-                maybe_applied = True
-                found = await lookup()
-                if found is not None:
-                    return _Found(found)
-            hinted = retry_after_seconds(response, policy.max_retry_after)
-            if hinted is None:
-                delay = policy.backoff(attempt)
+            sent = await self._send_once(request, attempt)
+            if isinstance(sent, httpx.Response):
+                outcome = _status_outcome(sent.status_code, accept)
+                if outcome is _Outcome.ANSWERED:
+                    return sent
             else:
-                # A little jitter, so that concurrent requests told the same wait do not all
-                # come back in the same instant and trip the limit again.
-                jitter = policy.random() * min(1.0, hinted / 10)
-                delay = min(hinted + jitter, policy.max_retry_after)
+                outcome = _transport_outcome(sent)
+            if outcome is _Outcome.IN_DOUBT and not idempotent:
+                if lookup is None:  # nothing can tell whether it took effect: never resend
+                    self._give_up(sent, request, call, attempt, waited)
+                maybe_applied = True
+            # Ask when this attempt may have taken effect, and when a refusal may be the effect
+            # of an earlier one (a 409, "title exists"). A broken connection or a 429 cannot be.
+            if maybe_applied and lookup is not None and outcome in _ASK_AFTER:
+                found = await self._applied_anyway(lookup)
+                if found is not None:
+                    return found
+            if outcome in _FINAL:
+                self._give_up(sent, request, call, attempt, waited)
+            delay = self._delay(sent, attempt)
             if not self._may_retry(attempt, started, delay):
-                raise self._exhausted(response, call, attempt, waited)
-            log.info(
-                "Confluence answered %d to %s %s; retrying in %.1f s (attempt %d)",
-                status,
-                method,
-                self.redactor.text(str(request.url.copy_with(query=None))),
-                delay,
-                attempt,
-            )
+                self._give_up(sent, request, call, attempt, waited, retried=True)
+            if isinstance(sent, httpx.Response):
+                log.info(
+                    "Confluence answered %d to %s %s; retrying in %.1f s (attempt %d)",
+                    sent.status_code,
+                    method,
+                    self.redactor.text(str(request.url.copy_with(query=None))),
+                    delay,
+                    attempt,
+                )
             waited += delay
             await policy.sleep(delay)
+
+    async def _send_once(
+        self, request: httpx.Request, attempt: int
+    ) -> httpx.Response | httpx.TransportError:
+        """One attempt under the throttle: the answer, body read, or the transport's failure."""
+        sent_at = self.policy.clock()
+        try:
+            async with self.throttle.slot() as slot:
+                response = await self._client.send(request)
+                await response.aread()
+                slot.answered(response)
+        except httpx.TransportError as exc:
+            self._log_failure(request, exc, attempt)
+            return exc
+        log.debug(
+            "%s %s -> %d in %.0f ms (attempt %d)",
+            request.method,
+            self.redactor.text(str(request.url)),
+            response.status_code,
+            (self.policy.clock() - sent_at) * 1000,
+            attempt,
+        )
+        return response
+
+    @staticmethod
+    async def _applied_anyway(lookup: Callable[[], Awaitable[Any]]) -> _Found | None:
+        """The effect of a write whose answer was lost or refused, when ``lookup`` finds it."""
+        found = await lookup()
+        return None if found is None else _Found(found)
+
+    def _delay(self, sent: httpx.Response | httpx.TransportError, attempt: int) -> float:
+        policy = self.policy
+        hinted = (
+            retry_after_seconds(sent, policy.max_retry_after)
+            if isinstance(sent, httpx.Response)
+            else None
+        )
+        if hinted is None:
+            return policy.backoff(attempt)
+        # A little jitter, so that concurrent requests told the same wait do not all come back
+        # in the same instant and trip the limit again.
+        jitter = policy.random() * min(1.0, hinted / 10)
+        return min(hinted + jitter, policy.max_retry_after)
+
+    def _give_up(
+        self,
+        sent: httpx.Response | httpx.TransportError,
+        request: httpx.Request,
+        call: Call,
+        attempts: int,
+        waited: float,
+        *,
+        retried: bool = False,
+    ) -> NoReturn:
+        """Raise the error for the last attempt; ``retried``: because the budget is spent."""
+        if isinstance(sent, httpx.TransportError):
+            raise self._connection_error(sent, request, call, attempts, waited) from sent
+        if retried:
+            raise self._exhausted(sent, call, attempts, waited)
+        raise error_for(sent, call, self.identity, self.redactor)
 
     def _may_retry(self, attempt: int, started: float, delay: float) -> bool:
         policy = self.policy
@@ -422,6 +448,36 @@ class HttpClient:
             type(exc).__name__,
             attempt,
         )
+
+
+class _Outcome(Enum):
+    """What one attempt's result means for the retry loop."""
+
+    ANSWERED = "a 2xx or an accepted status: the result"
+    REFUSED = "a final error answer: raised"
+    BROKEN = "a failure no retry mends (TLS, an unsupported protocol): raised"
+    NOT_APPLIED = "certainly without effect (a 429, no connection made): retried"
+    IN_DOUBT = "may have taken effect (a 5xx, the answer lost after sending): retried if safe"
+
+
+_FINAL = frozenset({_Outcome.REFUSED, _Outcome.BROKEN})
+_ASK_AFTER = frozenset({_Outcome.IN_DOUBT, _Outcome.REFUSED})
+
+
+def _status_outcome(status: int, accept: frozenset[int]) -> _Outcome:
+    if 200 <= status < 300 or status in accept:
+        return _Outcome.ANSWERED
+    if status == 429:
+        return _Outcome.NOT_APPLIED
+    if status >= 500 and status not in _NOT_RETRIED_5XX:
+        return _Outcome.IN_DOUBT
+    return _Outcome.REFUSED
+
+
+def _transport_outcome(exc: httpx.TransportError) -> _Outcome:
+    if _is_tls_failure(exc) or isinstance(exc, httpx.UnsupportedProtocol):
+        return _Outcome.BROKEN
+    return _Outcome.IN_DOUBT if _may_have_reached_server(exc) else _Outcome.NOT_APPLIED
 
 
 def _may_have_reached_server(exc: httpx.TransportError) -> bool:

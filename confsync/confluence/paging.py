@@ -7,7 +7,8 @@ without the context path. Servers cap ``limit`` silently, so listings always fol
 until there is none.
 See the v2 spec's ``cursor`` parameter ("use the relative URL in the Link header"),
 https://developer.atlassian.com/cloud/confluence/change-notice-moderize-search-rest-apis/ (v1
-search: follow ``_links.next``, never build it) and docs/confluence-api.md "Paging".
+search: follow ``_links.next``, never build it) and docs/confluence-notes.md "Listings and
+search".
 
 Only the path and query of a next link are kept: it is always resolved against our own base
 origin, so a forged absolute link cannot send our credentials to another host.

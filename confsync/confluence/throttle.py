@@ -3,7 +3,7 @@ budget: halved when the budget is nearly spent or a 429 came back, raised by one
 healthy answers (AIMD), never above the configured concurrency; and a pause of new requests
 when an answer says when the budget comes back.
 
-Headers read (see docs/confluence-api.md, "Errors that matter"):
+Headers read (see docs/confluence-notes.md, "Rate limits and retries"):
 
 - Cloud: ``X-RateLimit-Limit``, ``-Remaining``, ``-Reset`` (an ISO 8601 time) and
   ``X-RateLimit-NearLimit: true``. https://developer.atlassian.com/cloud/confluence/rate-limiting/

@@ -2,9 +2,10 @@
 
 Identity is the page address, kept in each managed page's ``confsync`` content property; a page
 whose latest version message is ``confsync <digest of the desired page>`` is unchanged without
-reading anything else. Ownership and drift follow DESIGN.md: confsync never touches a page it
-does not manage unless the team says ``adopt: true``, and a page edited by hand since confsync
-last wrote it is handled as the team's ``on_drift`` says.
+reading anything else. Ownership and drift are as docs/architecture.md ("Identity, ownership
+and drift") describes them: confsync never touches a page it does not manage unless the team
+says ``adopt: true``, and a page edited by hand since confsync last wrote it is handled as the
+team's ``on_drift`` says.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class _Differ:
     observation: Observation
     teams: Mapping[str, Team]
     scope: Callable[[str], bool] = everything
+    texts: bool = True
 
     def __post_init__(self) -> None:
         self.by_address = {str(d.address): d for d in self.desired}
@@ -180,6 +182,7 @@ class _Differ:
         return parent_id is not None and page.parent_id == parent_id
 
     def state(self, page: Page, view: SpaceView) -> PageState:
+        mark = view.marks.get(page.id)
         return PageState(
             title=page.title,
             parent=self.title_of(view, page.parent_id),
@@ -187,6 +190,7 @@ class _Differ:
             digest=digest_in(page.version.message),
             version=page.version.number,
             page_id=page.id,
+            mark_source=mark.source if mark is not None else None,
         )
 
     def files_on(self, d: DesiredPage, page_id: str) -> tuple[Attachment, ...]:
@@ -369,11 +373,22 @@ class _Differ:
             return Change(
                 action=Action.CREATE,
                 reason=self.create_reason(d, view),
-                body_diff=_unified("", d.body),
+                body_diff=_unified("", d.body) if self.texts else "",
                 attachments=self.attachment_changes(d, None),
                 **common,
             )
         before = self.state(taken, view)
+        if d.address.is_parent:
+            # {create: TITLE} asks for a page of that title to hang the reports under, created
+            # when missing. One that exists is used as it is: never taken over, never written,
+            # whatever ``adopt`` says (adopt is about report pages).
+            self.planned_ids[str(d.address)] = taken.id
+            return Change(
+                action=Action.USE,
+                reason=f"page {taken.id} of that title exists and is not confsync's: the "
+                "reports go under it, and it is left as it is",
+                **{**common, "before": before},
+            )
         if not team.adopt:
             return Change(
                 action=Action.CONFLICT,
@@ -447,14 +462,17 @@ def diff(
     origin: PlanOrigin,
     *,
     scope: Callable[[str], bool] = everything,
+    texts: bool = True,
 ) -> Plan:
     """The plan that moves Confluence from ``observation`` to ``desired``.
 
     ``desired`` lists parents before their children (as ``desired_pages`` returns it).
     ``scope``: which managed pages without a desired page this plan speaks for (deleted with
     prune, else listed as orphans); a plan of one team or of a few reports speaks for no other.
+    ``texts``: False leaves out the text of new pages (a first pass, to learn what changes,
+    renders nothing it does not need).
     """
-    differ = _Differ(desired, observation, teams, scope)
+    differ = _Differ(desired, observation, teams, scope, texts)
     changes = [differ.change_for(d) for d in desired]
     changes.extend(differ.deletions())
     return Plan(origin=origin, changes=tuple(changes))

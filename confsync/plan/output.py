@@ -3,20 +3,24 @@
 The summary line (``Plan: N to create, N to update, N to move, N to delete.`` or
 ``No changes.``) is public API: scripts grep for it. Change it only with a major version.
 ``No changes.`` means exactly that: nothing to write and nothing blocking. When something
-blocks, a second stable line follows it: ``Blocked: N drift, N conflicts.``
+blocks, a second stable line follows it: ``Blocked: N drift, N conflicts.`` In the text view,
+when the plan uploads files, a last line counts them: ``N attachments to upload.``
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from confsync.plan.model import Plan
 
 __all__ = [
     "MARKDOWN_LIMIT",
+    "PlanFormat",
     "blocked_line",
+    "render",
     "render_json",
     "render_markdown",
     "render_text",
@@ -34,11 +38,41 @@ _MARKERS = {
     "conflict": "!",
     "drift": "!",
     "orphan": "?",
+    "use": "=",
     "noop": " ",
 }
-_COLOURS = {"+": "green", "~": "yellow", "-": "red", "!": "magenta", "?": "cyan", " ": "white"}
+_COLOURS = {
+    "+": "green",
+    "~": "yellow",
+    "-": "red",
+    "!": "magenta",
+    "?": "cyan",
+    "=": "blue",
+    " ": "white",
+}
 
 Style = Callable[[str, str], str]
+
+
+class PlanFormat(enum.StrEnum):
+    """The views of a plan, as ``plan --format`` names them; ``render`` draws each."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+def render(plan: Plan, format: PlanFormat, *, style: Style | None = None) -> str:
+    """``plan`` in ``format``; ``style`` colours the text view (see ``render_text``)."""
+    match format:
+        case PlanFormat.TEXT:
+            return render_text(plan, style=style)
+        case PlanFormat.MARKDOWN:
+            return render_markdown(plan)
+        case PlanFormat.JSON:
+            return render_json(plan)
+        case _:
+            assert_never(format)
 
 
 def _plain(text: str, _colour: str) -> str:
@@ -49,11 +83,11 @@ def render_json(plan: Plan) -> str:
     return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-def summary_line(data: dict[str, Any]) -> str:
-    changes = data["changes"]
-    if not any(_writes(c) for c in changes) and not any(c["blocking"] for c in changes):
+def summary_line(plan: Plan) -> str:
+    """``No changes.`` when nothing is written and nothing blocks, else the counts (stable)."""
+    if not plan.has_changes and not plan.blocking:
         return "No changes."
-    s = data["summary"]
+    s = plan.summary()
     return (
         f"Plan: {s['create']} to create, {s['update']} to update, "
         f"{s['move']} to move, {s['delete']} to delete."
@@ -68,12 +102,6 @@ def blocked_line(data: dict[str, Any]) -> str | None:
     drift = sum(1 for c in blocking if c["action"] == "drift")
     conflicts = len(blocking) - drift
     return f"Blocked: {drift} drift, {conflicts} conflict{'' if conflicts == 1 else 's'}."
-
-
-def _writes(change: dict[str, Any]) -> bool:
-    if change["attachments"]:
-        return True
-    return change["action"] in ("create", "update", "move", "delete")
 
 
 def _headline(change: dict[str, Any]) -> str:
@@ -124,7 +152,7 @@ def render_text(plan: Plan, *, style: Style | None = None, show_body: bool = Tru
     note = _blocking_note(data)
     if note:
         out.append(paint(note, "magenta"))
-    out.append(summary_line(data))
+    out.append(summary_line(plan))
     blocked = blocked_line(data)
     if blocked:
         out.append(blocked)
@@ -141,7 +169,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     head = [
         "### confsync plan",
         "",
-        f"**{summary_line(data)}**",
+        f"**{summary_line(plan)}**",
         *(["", f"**{blocked}**"] if (blocked := blocked_line(data)) else []),
         "",
         "| create | update | move | delete | upload | conflict | drift | orphan | unchanged |",

@@ -27,7 +27,8 @@ async def make_plan(
     so that their pages are deleted (prune) or listed as orphans."""
     spoken_for = {team.space for team in teams.values() if scope(f"{team.id}/")}
     observation = await observe(confluence, desired, pruned=spoken_for)
-    first = diff(desired, observation, teams, origin, scope=scope)
+    # The first pass only finds what changes: no page is rendered for it.
+    first = diff(desired, observation, teams, origin, scope=scope, texts=False)
     if not first.has_changes and not first.count(Action.DRIFT):
         return first
     detailed = await observe_details(confluence, first, desired, observation)

@@ -74,11 +74,9 @@ def storage_to_html(
     attachment_link: AttachmentLink,
     page_link: PageLink,
     children: Sequence[ChildPage] | None = None,
-    highlight: Callable[[str], bool] | None = None,
 ) -> str:
     """Readable HTML for ``value`` (a storage-format body); a malformed body shows the
-    parser's message instead of a partial page. Text for which ``highlight`` says True is
-    shown marked (``<mark>``): the preview's changed text."""
+    parser's message instead of a partial page."""
     try:
         root = parse_storage(value)
     except ET.ParseError as exc:
@@ -86,7 +84,7 @@ def storage_to_html(
         column -= len(ROOT_OPEN) if line == 1 else 0
         message = f"{str(exc).split(':')[0]} at line {line}, column {column + 1}"
         return f'<pre class="invalid">{html.escape(message)}</pre>'
-    renderer = _Renderer(attachment_link, page_link, children, highlight)
+    renderer = _Renderer(attachment_link, page_link, children)
     return renderer.inner(root)
 
 
@@ -134,16 +132,11 @@ class _Renderer:
         attach: AttachmentLink,
         page: PageLink,
         children: Sequence[ChildPage] | None,
-        highlight: Callable[[str], bool] | None,
     ) -> None:
         self.attach, self.page, self.children = attach, page, children
-        self.highlight = highlight
 
     def text(self, text: str) -> str:
-        shown = html.escape(text)
-        if self.highlight is not None and text.strip() and self.highlight(text.strip()):
-            return f"<mark>{shown}</mark>"
-        return shown
+        return html.escape(text)
 
     def inner(self, element: ET.Element) -> str:
         parts = [self.text(element.text)] if element.text else []

@@ -1,4 +1,5 @@
-"""Markdown in report text (``summary``, ``notes``) → storage format, with markdown-it-py.
+"""Markdown in report text (``summary``, ``notes``, a retrospective theme's ``description``)
+→ storage format, with markdown-it-py.
 
 CommonMark plus tables and strikethrough. What report text can never become is markup: raw
 HTML is off (``<b>`` or ``<ac:...>`` stay text), entity references are not decoded (``&amp;``

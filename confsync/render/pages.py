@@ -7,9 +7,11 @@ templates from its repo (``templates:`` in confsync.yaml); the overrides run in 
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,10 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from confsync.errors import RenderError, StorageFormatError
 from confsync.paths import MAX_TEMPLATE_BYTES, Refused, Why, inside, read_file
 from confsync.render.markdown import markdown_to_storage
-from confsync.render.storage import StorageFormatError, check_well_formed, text_safe
+from confsync.render.storage import check_well_formed, text_safe
 from confsync.reports import Dimension, HealthCheck, Retrospective, Votes
 
 __all__ = ["PageFile", "PageRenderer", "RenderError", "Trend", "previous_of", "trend_of"]
@@ -40,10 +43,6 @@ _STATUS_COLOURS = {
     "grey": "Grey",
     "blue": "Blue",
 }
-
-
-class RenderError(ValueError):
-    """A template failed or produced a body Confluence would refuse."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,9 @@ def _finalize(value: Any) -> Any:
 
 
 def _paragraphs(text: str | None) -> Markup:
-    """Plain text in paragraphs (theme descriptions; template overrides may use it): blank
-    lines separate paragraphs, "- " or "* " lines make a list. Notes and summaries are
-    markdown (``markdown``)."""
+    """Plain text in paragraphs, for template overrides: blank lines separate paragraphs,
+    "- " or "* " lines make a list. confsync's own templates render report text that may
+    hold markdown with ``markdown``."""
     if not text:
         return Markup("")
     parts: list[Markup] = []
@@ -168,6 +167,9 @@ class PageRenderer:
     """
 
     def __init__(self, override_dir: Path | None = None, *, repo_root: Path | None = None) -> None:
+        self._overrides = override_dir
+        self._root = repo_root or override_dir
+        self._fingerprints: dict[str, str] = {}
         loaders: list[Any] = []
         if override_dir is not None:
             loaders.append(_RepoLoader(override_dir, repo_root or override_dir))
@@ -186,8 +188,44 @@ class PageRenderer:
         )
         self._env.globals.update(overall=_overall)
 
+    def fingerprint(self, kind: str) -> str:
+        """A digest of every file the template for ``kind`` could read: confsync's own
+        template, or the team's override, and every other file of the override folder (it may
+        be included) but the other kinds' templates. It is part of each page's digest: a
+        template edit republishes the pages it renders, and a page whose inputs are unchanged
+        is never rendered again to find out."""
+        if kind not in self._fingerprints:
+            digest = hashlib.sha256()
+            for name, data in self._template_files(kind):
+                digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+            self._fingerprints[kind] = digest.hexdigest()[:20]
+        return self._fingerprints[kind]
+
+    def _template_files(self, kind: str) -> Iterator[tuple[str, bytes]]:
+        own = package_files("confsync.render").joinpath("templates", TEMPLATE_NAMES[kind])
+        yield f"confsync:{TEMPLATE_NAMES[kind]}", own.read_bytes()
+        if self._overrides is None or self._root is None or not self._overrides.is_dir():
+            return
+        others = {name for k, name in TEMPLATE_NAMES.items() if k != kind}
+        for folder, dirs, names in os.walk(self._overrides):
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(folder, name)
+                shown = path.relative_to(self._overrides).as_posix()
+                if shown in others:
+                    continue
+                try:
+                    data = read_file(
+                        inside(self._root, path, limit=MAX_TEMPLATE_BYTES), MAX_TEMPLATE_BYTES
+                    )
+                except Refused as exc:
+                    data = f"refused: {exc}".encode()  # rendering says why, if it reads it
+                yield shown, data
+
     def template_source(self, kind: str) -> str:
-        """The source text of a template (a part of every page digest that uses it)."""
+        """The source text of the template this renderer uses for ``kind``: the team's override
+        when it has one, else confsync's own (``fingerprint``, not this, is what digests
+        cover)."""
         name = TEMPLATE_NAMES[kind]
         loader = self._env.loader
         assert loader is not None

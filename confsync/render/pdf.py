@@ -18,7 +18,7 @@ from confsync.errors import ConfsyncError
 from confsync.render.fonts import require_fonts
 from confsync.render.html import print_css, storage_to_html
 
-__all__ = ["PRINT_FORMAT", "print_html", "print_inputs", "render_pdf"]
+__all__ = ["PRINT_FORMAT", "print_html", "print_inputs", "print_stylesheet", "render_pdf"]
 
 PRINT_FORMAT = 2
 """Bumped when printing changes in a way the stylesheet does not show, to print every PDF again."""
@@ -45,24 +45,30 @@ def _data_uri(data: bytes, filename: str) -> str:
 
 def print_html(body: str, *, title: str, cover: str, files: Mapping[str, bytes]) -> str:
     """The HTML the PDF is printed from: a cover line, then the page as a reader sees it.
+    It is styled by ``print_stylesheet``, given to WeasyPrint beside it.
 
     ``files`` maps attachment names to their bytes: images are embedded, other files named.
     """
-    fonts = require_fonts()
 
     def attachment(name: str) -> str | None:
         data = files.get(name)
         return _data_uri(data, name) if data is not None else None
 
     content = storage_to_html(body, attachment, lambda _title: None)
-    family = html.escape(fonts.css_font_family(), quote=False)
     return (
         '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title>"
-        f"<style>{print_css()}\nhtml, body {{ font-family: {family}; }}\n"
-        f"@page {{ @bottom-center {{ font-family: {family}; }} }}</style></head><body>"
+        f"<title>{html.escape(title)}</title></head><body>"
         f'<header class="cover"><h1>{html.escape(title)}</h1><p>{html.escape(cover)}</p></header>'
         f"<main>{content}</main></body></html>"
+    )
+
+
+def print_stylesheet() -> str:
+    """The print stylesheet with the installed fonts' families first (``render/fonts.py``)."""
+    family = require_fonts().css_font_family()
+    return (
+        f"{print_css()}\nhtml, body {{ font-family: {family}; }}\n"
+        f"@page {{ @bottom-center {{ font-family: {family}; }} }}\n"
     )
 
 
@@ -76,8 +82,19 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
+@cache
+def _parsed_stylesheet() -> Any:
+    """``print_stylesheet`` parsed once per process, not once per PDF (its selectors matched
+    anew for each document): the stylesheet, the fonts and the font configuration it is
+    parsed with are the same for every PDF a process prints."""
+    from weasyprint import CSS
+
+    return CSS(string=print_stylesheet(), font_config=_font_config())
+
+
 def render_pdf(body: str, *, title: str, cover: str, files: Mapping[str, bytes]) -> bytes:
     """The PDF of a page whose storage body is ``body`` (see ``print_html``)."""
+    require_fonts()
     document = print_html(body, title=title, cover=cover, files=files)
     # Imported here: WeasyPrint loads Pango at import, which only apply ever needs.
     try:
@@ -89,6 +106,8 @@ def render_pdf(body: str, *, title: str, cover: str, files: Mapping[str, bytes])
             "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html). "
             "Or set pdf: false in confsync.yaml."
         ) from exc
-    pdf = HTML(string=document).write_pdf(font_config=_font_config())
+    pdf = HTML(string=document).write_pdf(
+        stylesheets=[_parsed_stylesheet()], font_config=_font_config()
+    )
     assert pdf is not None
     return bytes(pdf)

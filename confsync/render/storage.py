@@ -11,6 +11,8 @@ import re
 import xml.etree.ElementTree as ET
 from html.entities import name2codepoint
 
+from confsync.errors import StorageFormatError
+
 __all__ = [
     "NAMESPACES",
     "ROOT_OPEN",
@@ -38,10 +40,6 @@ _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 # refused. Showing each as its Unicode "control picture" (U+2400 + code) keeps it visible as
 # text instead of silently dropping what a report said.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-
-
-class StorageFormatError(ValueError):
-    pass
 
 
 def text_safe(text: str) -> str:

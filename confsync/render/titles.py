@@ -11,12 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from confsync.errors import TitleTemplateError
 from confsync.text import name_problem
 from confsync.types import ReportKind
 
 __all__ = [
     "MAX_TITLE_LENGTH",
     "PLACEHOLDERS",
+    "Placeholder",
     "TitleContext",
     "TitleTemplateError",
     "check_template",
@@ -28,15 +30,6 @@ MAX_TITLE_LENGTH = 255  # Confluence refuses longer titles with a 400.
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
-_TITLE_OR_DATE = {
-    ReportKind.RETROSPECTIVE: "RetrospectiveTitleOrDate",
-    ReportKind.HEALTH_CHECK: "HealthCheckTitleOrDate",
-}
-
-
-class TitleTemplateError(ValueError):
-    """A template that cannot render; the message names the offending placeholder."""
-
 
 @dataclass(frozen=True)
 class TitleContext:
@@ -44,6 +37,28 @@ class TitleContext:
     date: dt.date
     title: str | None
     team_name: str
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """One ``{{name}}`` a title template may hold, and the value it is replaced with.
+
+    ``stands_for`` says what it is, in words for the README's table and the sample config's
+    comment (both generated from ``PLACEHOLDERS`` and checked by the tests). ``kind`` is the one
+    report kind whose titles may use it; None: every kind.
+    """
+
+    name: str
+    stands_for: str
+    value: Callable[[TitleContext], str]
+    kind: ReportKind | None = None
+
+    @property
+    def written(self) -> str:
+        return "{{" + self.name + "}}"
+
+    def allowed_in(self, kind: ReportKind) -> bool:
+        return self.kind is None or self.kind is kind
 
 
 def ordinal(day: int) -> str:
@@ -62,37 +77,46 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
-_DATE_PARTS: dict[str, Callable[[TitleContext], str]] = {
-    "YY": lambda c: f"{c.date.year % 100:02d}",
-    "YYYY": lambda c: f"{c.date.year:04d}",
-    "MM": lambda c: f"{c.date.month:02d}",
+_TITLE_OR_DATE = "the report's `title`, or its `date` (YYYY-MM-DD) when it has none"
+_DATE = "of the report's `date`"
+
+PLACEHOLDERS: tuple[Placeholder, ...] = (
+    Placeholder(
+        "RetrospectiveTitleOrDate", _TITLE_OR_DATE, _title_or_date, ReportKind.RETROSPECTIVE
+    ),
+    Placeholder("HealthCheckTitleOrDate", _TITLE_OR_DATE, _title_or_date, ReportKind.HEALTH_CHECK),
+    Placeholder("YY", f"the year {_DATE}, two digits", lambda c: f"{c.date.year % 100:02d}"),
+    Placeholder("YYYY", f"the year {_DATE}", lambda c: f"{c.date.year:04d}"),
+    Placeholder("MM", f"the month {_DATE}, two digits", lambda c: f"{c.date.month:02d}"),
     # Month names in English whatever the machine's locale, so CI and laptops agree.
-    "MMM": lambda c: _MONTHS[c.date.month - 1][:3],
-    "MMMM": lambda c: _MONTHS[c.date.month - 1],
-    "D": lambda c: str(c.date.day),
-    "DD": lambda c: f"{c.date.day:02d}",
-    "Do": lambda c: ordinal(c.date.day),
-    "TeamName": lambda c: c.team_name,
-}
+    Placeholder(
+        "MMM", f"the month {_DATE}, short English name", lambda c: _MONTHS[c.date.month - 1][:3]
+    ),
+    Placeholder("MMMM", f"the month {_DATE}, English name", lambda c: _MONTHS[c.date.month - 1]),
+    Placeholder("D", f"the day {_DATE}", lambda c: str(c.date.day)),
+    Placeholder("DD", f"the day {_DATE}, two digits", lambda c: f"{c.date.day:02d}"),
+    Placeholder("Do", f"the day {_DATE}, as an ordinal", lambda c: ordinal(c.date.day)),
+    Placeholder("TeamName", "the team's `name` (not a date part)", lambda c: c.team_name),
+)
+"""Every placeholder, in the order the error for an unknown one lists them."""
 
-
-PLACEHOLDERS: frozenset[str] = frozenset({*_DATE_PARTS, *_TITLE_OR_DATE.values()})
+_BY_NAME = {p.name: p for p in PLACEHOLDERS}
 
 
 def check_template(template: str, kind: ReportKind) -> list[str]:
     """Every problem with ``template`` for reports of ``kind``, as messages; [] when valid."""
     problems: list[str] = []
     for match in _PLACEHOLDER.finditer(template):
-        name = match.group(1)
-        if name in _DATE_PARTS or name == _TITLE_OR_DATE[kind]:
+        found = _BY_NAME.get(match.group(1))
+        if found is not None and found.allowed_in(kind):
             continue
-        if name in _TITLE_OR_DATE.values():
-            problems.append(
-                f"{{{{{name}}}}} is not for {kind.value} titles; use {{{{{_TITLE_OR_DATE[kind]}}}}}"
-            )
+        if found is not None:
+            instead = " or ".join(p.written for p in PLACEHOLDERS if p.kind is kind)
+            problems.append(f"{found.written} is not for {kind.value} titles; use {instead}")
         else:
-            known = ", ".join("{{" + p + "}}" for p in [_TITLE_OR_DATE[kind], *_DATE_PARTS])
-            problems.append(f"unknown placeholder {{{{{name}}}}}; known: {known}")
+            known = ", ".join(p.written for p in PLACEHOLDERS if p.allowed_in(kind))
+            written = "{{" + match.group(1) + "}}"
+            problems.append(f"unknown placeholder {written}; known: {known}")
     rest = _PLACEHOLDER.sub("", template)
     if "{{" in rest or "}}" in rest:
         problems.append("unbalanced braces: a placeholder is written {{Name}}")
@@ -113,10 +137,7 @@ def render_title(template: str, ctx: TitleContext) -> str:
         raise TitleTemplateError(problems[0])
 
     def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name == _TITLE_OR_DATE[ctx.kind]:
-            return _title_or_date(ctx)
-        return _DATE_PARTS[name](ctx)
+        return _BY_NAME[match.group(1)].value(ctx)
 
     rendered = _PLACEHOLDER.sub(substitute, template)
     if not rendered.strip():

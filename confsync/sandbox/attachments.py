@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from confsync.sandbox.model import Attachment, ErrorKind, SandboxError, User, Version
 from confsync.sandbox.store import Store
 
-__all__ = ["Attachments"]
+__all__ = ["Attachments", "parse_attachment_id"]
 
 _SELECT = (
     "SELECT a.*, v.number, v.media_type, v.comment, length(v.data) AS size, "

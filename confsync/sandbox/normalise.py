@@ -1,6 +1,6 @@
 """Storage format as Confluence saves it: what a client reads back is not what it sent.
 
-Confluence rewrites a page's storage on save (see docs/confluence-api.md and
+Confluence rewrites a page's storage on save (see docs/confluence-notes.md and
 https://confluence.atlassian.com/doc/confluence-storage-format-790796544.html); the rewrite
 the sandbox reproduces is the one clients trip over most: every ``ac:structured-macro``
 without an ``ac:macro-id`` gains one (a fresh UUID). A client that decides "changed" by

@@ -1,5 +1,6 @@
 """Fixtures of the client tests: a retry policy that never sleeps, settings for every sign-in
-method, and transports that check every request against Atlassian's OpenAPI files."""
+method, and transports that check every request against Atlassian's OpenAPI files (when they are
+there: without them the same tests run unvalidated, see tests/support/openapi.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from confsync.config import ConfluenceSettings
 from confsync.confluence.api import Confluence
 from confsync.confluence.http import RetryPolicy
 from tests.client.sites import METHODS, Site, open_site
-from tests.support.openapi import ContractChecker, ValidatingTransport, require_specs
+from tests.support.openapi import ContractChecker, ValidatingTransport
 
 SITE = "https://acme.atlassian.net/wiki"
 DC = "https://confluence.acme.test/confluence"
@@ -90,7 +91,8 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture(scope="session")
 def checker() -> ContractChecker:
-    return ContractChecker(require_specs())
+    """The contract layer: validates when the specs are there, else lets traffic through."""
+    return ContractChecker()
 
 
 @pytest.fixture

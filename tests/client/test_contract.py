@@ -146,10 +146,14 @@ async def test_marks(confluence: Confluence) -> None:
         space, title="Marked", body=BODY, parent_id=None, message=MESSAGE
     )
     assert await confluence.get_mark(page.id) is None
-    mark = ManagedMark("platform/retrospective/sprint-22", "d1", "0.1.0", "reports/s22.yaml")
+    mark = ManagedMark(
+        address="platform/retrospective/sprint-22", source="reports/s22.yaml", version="0.1.0"
+    )
     await confluence.set_mark(page.id, mark)
     assert await confluence.get_mark(page.id) == mark
-    newer = ManagedMark("platform/retrospective/sprint-22", "d2", "0.1.0", "reports/s22.yaml")
+    newer = ManagedMark(
+        address="platform/retrospective/sprint-22", source="reports/s-22.yaml", version="0.1.0"
+    )
     await confluence.set_mark(page.id, newer)
     await confluence.set_mark(page.id, newer)  # unchanged: no write
     assert await confluence.get_mark(page.id) == newer
@@ -159,7 +163,9 @@ async def test_a_page_is_created_with_its_mark_in_one_write_where_the_api_allows
     site: Site, confluence: Confluence
 ) -> None:
     space = await demo(confluence)
-    mark = ManagedMark("platform/retrospective/whole", "d1", "0.1.0", "reports/whole.yaml")
+    mark = ManagedMark(
+        address="platform/retrospective/whole", source="reports/whole.yaml", version="0.1.0"
+    )
     if not confluence.marks_on_create:  # Cloud v2 creates carry no properties
         with pytest.raises(TypeError):
             await confluence.create_page(
@@ -181,7 +187,9 @@ async def test_marking_a_new_page_writes_without_reading_first(
 ) -> None:
     space = await demo(confluence)
     page = await confluence.create_page(space, title="New", body=BODY, parent_id=None, message="m")
-    mark = ManagedMark("platform/retrospective/new", "d1", "0.1.0", "reports/new.yaml")
+    mark = ManagedMark(
+        address="platform/retrospective/new", source="reports/new.yaml", version="0.1.0"
+    )
     site.sandbox.request_log.clear()
     await confluence.set_mark(page.id, mark, new_page=True)
     sent = [(r.method, r.path) for r in site.sandbox.request_log.records()]

@@ -293,7 +293,9 @@ async def test_post_without_a_lookup_is_not_retried_on_5xx(
     from confsync.types import ManagedMark
 
     async with cloud(mocked, sleeps, tmp_path) as confluence:
-        await confluence.set_mark("101", ManagedMark("a/retrospective/b", "d", "1", "r.yaml"))
+        await confluence.set_mark(
+            "101", ManagedMark(address="a/retrospective/b", source="r.yaml", version="1")
+        )
     assert post.call_count == 2
 
 

@@ -19,11 +19,11 @@ import pytest
 import respx
 
 from confsync.confluence.errormap import Call
-from confsync.confluence.http import HttpClient, build_async_client
-from confsync.confluence.redact import Redactor
+from confsync.confluence.http import HttpClient
 from confsync.confluence.throttle import Budget, read_budget
 from confsync.errors import RateLimitError
 from tests.client.conftest import SITE, Sleeps
+from tests.client.http_clients import http_clients
 
 pytestmark = pytest.mark.anyio
 
@@ -60,11 +60,6 @@ class InFlight(httpx.AsyncBaseTransport):
         return peak
 
 
-class Nobody:
-    description = "no credentials"
-    remedy = "nothing to check"
-
-
 @pytest.fixture
 def wire(mocked: httpx.AsyncBaseTransport) -> InFlight:
     return InFlight(mocked)
@@ -72,26 +67,8 @@ def wire(mocked: httpx.AsyncBaseTransport) -> InFlight:
 
 @pytest.fixture
 async def open_http(wire: InFlight, sleeps: Sleeps) -> AsyncIterator[Callable[..., HttpClient]]:
-    opened: list[HttpClient] = []
-
-    def make(concurrency: int, **policy: float) -> HttpClient:
-        client = build_async_client(
-            auth=None, timeout=10.0, concurrency=concurrency, transport=wire
-        )
-        http = HttpClient(
-            client,
-            base=SITE,
-            identity=Nobody(),
-            redactor=Redactor(),
-            policy=sleeps.policy(**policy),
-            concurrency=concurrency,
-        )
-        opened.append(http)
-        return http
-
-    yield make
-    for http in opened:
-        await http.aclose()
+    async with http_clients(wire, sleeps) as make:
+        yield make
 
 
 async def batch(http: HttpClient, n: int) -> None:

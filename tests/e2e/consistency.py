@@ -27,11 +27,13 @@ class PageVerdict:
     why: str = ""
 
 
-def _torn_parts(page: Page, mark_digest: str, files: Mapping[str, str], want: DesiredPage) -> str:
+def _torn_parts(page: Page, mark_source: str, files: Mapping[str, str], want: DesiredPage) -> str:
     wrong = []
     if digest_in(page.version.message) != want.digest:
         wrong.append("version message")
-    if mark_digest != want.digest:
+    # The mark is the page's identity (its address, checked by the caller, and its report
+    # file); what the page shows is named by its version message alone.
+    if mark_source != want.source:
         wrong.append("mark")
     if page.title != want.title:
         wrong.append("title")
@@ -69,7 +71,7 @@ async def verdicts(
                 want = pages.get(mark.address)
                 if want is None:
                     continue
-                torn = _torn_parts(page, mark.digest, files, want)
+                torn = _torn_parts(page, mark.source, files, want)
                 if not torn:
                     found.append(PageVerdict(mark.address, False, name))
                     break

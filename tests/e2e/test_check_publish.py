@@ -29,7 +29,7 @@ from confsync.types import ReportKind
 from tests.client.conftest import Sleeps
 from tests.client.sites import ALL_CLOUD_SCOPES, METHODS, Site, open_site, sign_in
 from tests.plan.cli import confsync
-from tests.support.openapi import ContractChecker, require_specs
+from tests.support.openapi import ContractChecker
 
 CONFIG = """\
 version: 1
@@ -79,7 +79,7 @@ def demo_repo(tmp_path: Path) -> Repo:
 
 @pytest.fixture(scope="module")
 def checker() -> ContractChecker:
-    return ContractChecker(require_specs())
+    return ContractChecker()
 
 
 pytestmark = pytest.mark.anyio

@@ -60,6 +60,7 @@ async def test_a_life_cycle_keeps_to_the_contract(repo: RepoSpec, edition: str) 
         "update": 1,
         "move": 1,
         "noop": 5,
+        "use": 0,
         "delete": 1,
         "conflict": 0,
         "drift": 0,

@@ -47,15 +47,17 @@ def desired(
     if parent is None:
         parent = ParentRef() if address.is_parent else ParentRef(address=PARENT)
     source = "confsync.yaml" if address.is_parent else f"reports/platform/{address.name}.yaml"
-    return DesiredPage(address, "PLAT", parent, title, body, digest, source)
+    return DesiredPage(address, "PLAT", parent, title, digest, source, render=lambda: body)
 
 
 def page(page_id: str, title: str, parent_id: str | None, message: str, version: int = 2) -> Page:
     return Page(page_id, "900", title, parent_id, PageStatus.CURRENT, PageVersion(version, message))
 
 
-def mark(address: PageAddress, digest: str = "d-any") -> ManagedMark:
-    return ManagedMark(str(address), digest, "0.1.0", f"reports/platform/{address.name}.yaml")
+def mark(address: PageAddress) -> ManagedMark:
+    return ManagedMark(
+        address=str(address), source=f"reports/platform/{address.name}.yaml", version="0.1.0"
+    )
 
 
 def ours(digest: str) -> str:
@@ -198,7 +200,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
                 page("11", "Sprint 22 - Retrospective", "10", ours("d-sprint")),
                 page("13", "Sprint 21 - Retrospective", "10", ours("d-gone")),
             ],
-            {"13": mark(OLD, "d-gone")},
+            {"13": mark(OLD)},
             team={"prune": True},
         ),
         [(P, Action.NOOP, False), (S, Action.NOOP, False), (GONE, Action.DELETE, False)],
@@ -212,7 +214,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
                 page("11", "Sprint 22 - Retrospective", "10", ours("d-sprint")),
                 page("13", "Sprint 21 - Retrospective", "10", ours("d-gone")),
             ],
-            {"13": mark(OLD, "d-gone")},
+            {"13": mark(OLD)},
         ),
         [(P, Action.NOOP, False), (S, Action.NOOP, False), (GONE, Action.ORPHAN, False)],
         "up to date",
@@ -225,7 +227,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
                 page("11", "Sprint 22 - Retrospective", "10", ours("d-sprint")),
                 page("13", "Sprint 21 - Retrospective", "10", HAND),
             ],
-            {"13": mark(OLD, "d-gone")},
+            {"13": mark(OLD)},
             team={"prune": True},
         ),
         [(P, Action.NOOP, False), (S, Action.NOOP, False), (GONE, Action.DRIFT, False)],
@@ -258,7 +260,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
         Case(
             [PARENT_PAGE, SPRINT_PAGE],
             [LIVE_PARENT, page("11", "Sprint 22 - Retrospective", "10", "confsync pending")],
-            {"11": mark(SPRINT, "d-sprint")},
+            {"11": mark(SPRINT)},
         ),
         [(P, Action.NOOP, False), (S, Action.UPDATE, False)],
         "left unfinished by an earlier apply (interrupted or refused); finishing it",
@@ -271,7 +273,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
                 LIVE_PARENT,
                 page("11", "Sprint 22 - Retrospective", "10", "confsync pending d-sprint"),
             ],
-            {"11": mark(SPRINT, "d-sprint")},
+            {"11": mark(SPRINT)},
         ),
         [(P, Action.NOOP, False), (S, Action.UPDATE, False)],
         "left unfinished by an earlier apply (interrupted or refused); finishing it",
@@ -280,7 +282,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
         Case(
             [PARENT_PAGE, SPRINT_PAGE],
             [LIVE_PARENT, page("11", "Sprint 22 - Retrospective", "10", "", version=1)],
-            {"11": mark(SPRINT, "d-sprint")},
+            {"11": mark(SPRINT)},
         ),
         [(P, Action.NOOP, False), (S, Action.UPDATE, False)],
         "left unfinished by an earlier apply (interrupted or refused); finishing it",
@@ -324,7 +326,7 @@ CASES: dict[str, tuple[Case, list[tuple[str, Action, bool]], str | None]] = {
                 LIVE_PARENT,
                 page("11", "Sprint 22 - Retrospective", "10", ours("d-other")),
             ],
-            {"11": mark(OLD, "d-other")},
+            {"11": mark(OLD)},
         ),
         [(P, Action.NOOP, False), (S, Action.CONFLICT, True), (GONE, Action.ORPHAN, False)],
         "title 'Sprint 22 - Retrospective' is used by another page confsync manages "
@@ -542,7 +544,7 @@ def test_prune_deletes_a_parent_with_no_report_left() -> None:
     case = Case(
         [],
         [LIVE_PARENT, page("13", "Sprint 21 - Retrospective", "10", ours("d-gone"))],
-        {"10": mark(PARENT, "d-parent"), "13": mark(OLD, "d-gone")},
+        {"10": mark(PARENT), "13": mark(OLD)},
         team={"prune": True},
     )
     plan = plan_of(case)

@@ -142,6 +142,10 @@ def _title_taken(adopt: bool) -> Setup:
     return setup
 
 
+async def parent_exists(spec: RepoSpec, site: SandboxSite) -> None:
+    await site.create_by_hand("PLAT", "Retrospectives")
+
+
 async def deleted_by_hand(spec: RepoSpec, site: SandboxSite) -> None:
     await site.apply()
     page = await site.page("PLAT", "Sprint 21 - Retrospective")
@@ -212,6 +216,11 @@ CASES: dict[str, tuple[Setup, str, bool]] = {
         True,
     ),
     "prune_off": (_report_removed(prune=False), NONE, False),
+    "parent_exists": (
+        parent_exists,
+        "Plan: 7 to create, 0 to update, 0 to move, 0 to delete.",
+        True,
+    ),
     "deleted_by_hand": (
         deleted_by_hand,
         "Plan: 1 to create, 0 to update, 0 to move, 0 to delete.",

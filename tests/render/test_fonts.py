@@ -18,6 +18,7 @@ from confsync.render.charts import health_check_chart
 from confsync.render.fonts import installed_fonts
 from confsync.render.pdf import render_pdf
 from confsync.reports import HealthCheck, report_adapter
+from tests.render.notdef import notdef_glyphs
 
 needs_noto = pytest.mark.skipif(
     installed_fonts.__wrapped__().missing("李😀") != "",
@@ -65,6 +66,7 @@ def test_cjk_and_emoji_are_embedded_and_nothing_is_drawn_as_notdef(tmp_path: Pat
     text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
     assert "李雷" in text
     assert "🎉" in text
+    assert notdef_glyphs(pdf.read_bytes()) == []
 
 
 @needs_noto

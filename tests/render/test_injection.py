@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from confsync.render.pages import PageFile, PageRenderer
 from confsync.render.storage import text_safe
-from confsync.reports import HealthCheck, Retrospective, report_adapter
+from confsync.reports import HealthCheck, Retrospective, Theme, report_adapter
 from tests.render.storage import NS, parse, texts
 
 PAYLOADS = {
@@ -239,12 +239,36 @@ def _notes_elements(page: Any) -> list[Any]:
     return list(heading.itersiblings())
 
 
+def _theme(description: str) -> Any:
+    """A page whose one theme (no items) has ``description``."""
+    theme = Theme(name="Release", description=description)
+    report = _retro_checked("x").model_copy(update={"themes": [theme], "notes": None})
+    return parse(PageRenderer().retrospective(report, team_name="T"))
+
+
+def _theme_elements(page: Any) -> list[Any]:
+    """What the theme's heading is followed by, up to the next section."""
+    heading = page.xpath("h3[starts-with(., 'Release')]")[0]
+    return list(
+        heading.xpath(
+            "following-sibling::*[not(self::h2) and preceding-sibling::h2[1][.='Themes']]"
+        )
+    )
+
+
+_MARKDOWN_FIELDS = {"notes": (_notes, _notes_elements), "theme": (_theme, _theme_elements)}
+
+
+@pytest.mark.parametrize("field", _MARKDOWN_FIELDS)
 @pytest.mark.parametrize(
     ("payload", "tags"), MARKDOWN_PAYLOADS.values(), ids=MARKDOWN_PAYLOADS.keys()
 )
-def test_markdown_never_becomes_markup_or_a_macro(payload: str, tags: list[str]) -> None:
-    page = _notes(payload)
-    inside = [e for block in _notes_elements(page) for e in block.iter()]
+def test_markdown_never_becomes_markup_or_a_macro(
+    field: str, payload: str, tags: list[str]
+) -> None:
+    render, elements = _MARKDOWN_FIELDS[field]
+    page = render(payload)
+    inside = [e for block in elements(page) for e in block.iter()]
     made = sorted({str(e.tag) for e in inside} - {"p"})
     assert made == sorted(tags)
     assert page.xpath("//ac:structured-macro[@ac:name='html']", namespaces=NS) == []
@@ -261,6 +285,30 @@ def test_raw_html_and_macros_in_markdown_are_shown_as_the_text_written() -> None
     assert texts(page, "h2[.='Notes']/following-sibling::p") == [
         '<b>x</b> <ac:structured-macro ac:name="html"/> &amp;'
     ]
+
+
+def test_a_theme_description_is_markdown_with_headings_under_the_theme() -> None:
+    page = _theme(
+        "**Why**: see [the runbook](https://example.com/run)\n\n- one\n- two\n\n# Next\n\nText"
+    )
+    blocks = _theme_elements(page)
+    assert [b.tag for b in blocks] == ["p", "ul", "h4", "p"]  # h4: under the theme's h3
+    assert page.xpath("//p/strong/text()") == ["Why"]
+    assert page.xpath("//p/a/@href") == ["https://example.com/run"]
+    assert texts(blocks[1], "li") == ["one", "two"]
+
+
+def test_hostile_markup_in_a_theme_description_is_shown_as_the_text_written() -> None:
+    hostile = (
+        '<script>alert(1)</script> <ac:structured-macro ac:name="html"><ac:plain-text-body>'
+        "x</ac:plain-text-body></ac:structured-macro> [click](javascript:alert(1)) &amp;"
+    )
+    page = _theme(hostile)
+    (paragraph,) = _theme_elements(page)
+    assert paragraph.tag == "p"
+    assert list(paragraph) == []  # no element at all: a link, a macro or a script
+    assert paragraph.text == hostile
+    assert page.xpath("//ac:structured-macro[@ac:name='html']", namespaces=NS) == []
 
 
 def test_markdown_formats_paragraphs_lists_links_code_and_tables() -> None:

@@ -12,7 +12,7 @@ from confsync.render.pages import PageRenderer, RenderError
 from confsync.reports import Retrospective, report_adapter
 from confsync.types import ReportKind
 from confsync.workflow import prepare
-from tests.plan.sandbox_repo import RepoSpec
+from tests.plan.sandbox_repo import RepoSpec, SandboxSite
 from tests.render.storage import NS, parse, texts
 
 CUSTOM = """<h1>{{ report.title }} by {{ team_name }}</h1>
@@ -104,10 +104,11 @@ def test_unsafe_template_fails_with_render_error(tmp_path: Path, template: str) 
         PageRenderer(tmp_path).retrospective(_retro(), team_name="T")
 
 
-def test_unsafe_team_template_stops_the_plan_naming_the_report(repo: RepoSpec) -> None:
+@pytest.mark.anyio
+async def test_unsafe_team_template_stops_the_plan_naming_the_report(repo: RepoSpec) -> None:
     _template(repo, "retrospective.xml.j2", "{{ ''.__class__.__mro__ }}")
     with pytest.raises(ConfsyncError) as caught:
-        prepare(repo.root)
+        await SandboxSite(repo, in_memory=True).plan()
     assert str(caught.value).startswith(
         "cannot render a page: reports/platform/2026-11-04-sprint-21.yaml: "
         "template retrospective.xml.j2: "

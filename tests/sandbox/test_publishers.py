@@ -14,7 +14,7 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.sandbox.helpers import V1, V2, space_id, upload, v1_page, v1_update, v2_page, v2_update
-from tests.support.openapi import ContractChecker, require_specs
+from tests.support.openapi import ContractChecker
 from tests.support.sandbox import CLOUD_AUTH, DC_AUTH, sandbox_client
 
 pytestmark = pytest.mark.anyio
@@ -24,7 +24,7 @@ DC = "/rest/api"
 
 @pytest.fixture
 async def lenient_cloud(cloud_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    checker = ContractChecker(require_specs())
+    checker = ContractChecker()
     async with sandbox_client(
         cloud_app, auth=CLOUD_AUTH, checker=checker, check_requests=False
     ) as client:
@@ -33,7 +33,7 @@ async def lenient_cloud(cloud_app: Starlette) -> AsyncIterator[httpx.AsyncClient
 
 @pytest.fixture
 async def lenient_dc(dc_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    checker = ContractChecker(require_specs())
+    checker = ContractChecker()
     async with sandbox_client(
         dc_app, auth=DC_AUTH, checker=checker, check_requests=False
     ) as client:

@@ -20,7 +20,7 @@ import pytest
 from starlette.applications import Starlette
 
 from confsync.sandbox import DEFAULT_PAT, create_app
-from tests.support.openapi import ContractChecker, require_specs
+from tests.support.openapi import ContractChecker
 from tests.support.sandbox import BASE_URL, CLOUD_AUTH, DC_AUTH, sandbox_client
 
 pytestmark = pytest.mark.anyio
@@ -47,7 +47,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def checker() -> ContractChecker:
-    return ContractChecker(require_specs())
+    return ContractChecker()
 
 
 @pytest.fixture(params=["cloud", "datacenter-basic", "datacenter-pat"])

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from tests.sandbox.conftest import FakeClock
 from tests.sandbox.helpers import V1, V2, error_text, v1_page
-from tests.support.openapi import ContractChecker, require_specs
+from tests.support.openapi import ContractChecker
 from tests.support.sandbox import CLOUD_AUTH, DC_AUTH, sandbox_client
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +34,7 @@ AT_EACH_VERSION = pytest.mark.parametrize(
 
 @pytest.fixture(scope="module")
 def checker() -> ContractChecker:
-    return ContractChecker(require_specs())
+    return ContractChecker()
 
 
 @pytest.fixture

@@ -13,7 +13,18 @@ or, wrapping any async transport:
 
 The files are Atlassian's and are never copied into this repository: they are found through
 the environment variable ``CONFSYNC_OPENAPI_DIR``, else ``../shared/specs`` beside the repo root.
-Without them, ``require_specs()`` skips the calling test and names where to download them.
+
+Validation is a layer, on when the files are there (issue 15). ``ContractChecker()`` without a
+folder finds them; without them it is off: it lets every exchange through unchecked, so behaviour
+tests (the sandbox, respx, end-to-end) run on a fresh clone all the same. When the files are
+there, the same checks run on the same traffic. Tests whose subject is conformance itself (what
+the checker catches or covered, the committed catalogue's staleness, the named spec gaps) skip
+without the files, saying so and naming the downloads: through ``require_specs()`` (or
+``ContractChecker(require_specs())``) or the ``needs_specs`` marker. Reading what an off checker
+saw (``covered``, ``unchecked``, ``gaps_seen``) or asking it for an operation skips the same way,
+so no conformance assertion can pass on a checker that validated nothing. ``requests_checked``
+and ``responses_checked`` count the exchanges validated (tests/sandbox/test_layer.py holds them
+above zero when the files are there). The pytest header says whether the layer is on.
 
 Routing is by URL path: a leading ``/ex/confluence/{cloudId}`` (the OAuth gateway) is stripped;
 ``/wiki/api/v2/X`` is Cloud v2 path ``/X``; ``/wiki/rest/api/X`` is Cloud v1 (full path); any
@@ -74,6 +85,8 @@ __all__ = [
     "ValidatingTransport",
     "contract_checker",
     "iter_operations",
+    "layer_status",
+    "needs_specs",
     "require_specs",
     "route",
     "specs_dir",
@@ -129,16 +142,46 @@ def specs_dir() -> Path | None:
     return None
 
 
+def _looked_in() -> Path:
+    env = os.environ.get("CONFSYNC_OPENAPI_DIR")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "specs"
+
+
+def _missing_reason() -> str:
+    urls = ", ".join(f"{DOWNLOAD_URLS[k]} as {v}" for k, v in SPEC_FILES.items())
+    return (
+        "conformance test: Atlassian's OpenAPI files are not available (looked in "
+        f"{_looked_in()}): set CONFSYNC_OPENAPI_DIR to a folder holding {urls}"
+    )
+
+
 def require_specs() -> Path:
-    """The specs folder; skips the calling test (naming the downloads) when it is missing."""
+    """The specs folder; skips the calling test (naming the downloads) when it is missing.
+
+    Only for tests whose subject is conformance: behaviour tests take ``ContractChecker()``,
+    which validates when the files are there and lets traffic through when they are not.
+    """
     folder = specs_dir()
     if folder is None:
-        urls = ", ".join(f"{DOWNLOAD_URLS[k]} as {v}" for k, v in SPEC_FILES.items())
-        pytest.skip(
-            "Atlassian's OpenAPI files are not available: set CONFSYNC_OPENAPI_DIR to a folder "
-            f"holding {urls}"
-        )
+        pytest.skip(_missing_reason())
     return folder
+
+
+needs_specs = pytest.mark.skipif(specs_dir() is None, reason=_missing_reason())
+"""Marks a conformance test (or, as ``pytestmark``, a module of them): skipped without the files."""
+
+
+def layer_status() -> str:
+    """One line for the pytest header: whether requests and answers are validated."""
+    folder = specs_dir()
+    if folder is not None:
+        return f"openapi contract layer: on, validating against {folder}"
+    return (
+        f"openapi contract layer: OFF, no specs in {_looked_in()}: behaviour tests run "
+        "unvalidated and conformance tests skip (set CONFSYNC_OPENAPI_DIR; downloads: "
+        + ", ".join(DOWNLOAD_URLS.values())
+        + ")"
+    )
 
 
 def route(path: str) -> tuple[str, str] | None:
@@ -280,20 +323,51 @@ class ContractChecker:
 
     ``covered`` holds (spec, METHOD, path template) of every operation seen; ``unchecked``
     holds (METHOD, path) of requests that belong to no spec (OAuth, edge, admin);
-    ``gaps_seen`` the KNOWN_GAPS entries that answers relied on.
+    ``gaps_seen`` the KNOWN_GAPS entries that answers relied on; ``requests_checked`` and
+    ``responses_checked`` count the exchanges validated against an operation.
+
+    Given a folder, it checks against the files there. Without one, it finds them
+    (``specs_dir()``); when they are not there it is off (``active`` is False): checks pass
+    everything and count nothing, and reading ``covered``, ``unchecked`` or ``gaps_seen``, or
+    asking for an operation, skips the test as ``require_specs()`` does.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or require_specs()
-        self.covered: set[tuple[str, str, str]] = set()
-        self.unchecked: set[tuple[str, str]] = set()
-        self.gaps_seen: set[tuple[str, str, str, int]] = set()
+        self.folder: Path | None = folder if folder is not None else specs_dir()
+        self._covered: set[tuple[str, str, str]] = set()
+        self._unchecked: set[tuple[str, str]] = set()
+        self._gaps_seen: set[tuple[str, str, str, int]] = set()
+        self.requests_checked = 0
+        self.responses_checked = 0
+
+    @property
+    def active(self) -> bool:
+        return self.folder is not None
+
+    def _folder(self) -> Path:
+        return self.folder if self.folder is not None else require_specs()
+
+    @property
+    def covered(self) -> set[tuple[str, str, str]]:
+        self._folder()
+        return self._covered
+
+    @property
+    def unchecked(self) -> set[tuple[str, str]]:
+        self._folder()
+        return self._unchecked
+
+    @property
+    def gaps_seen(self) -> set[tuple[str, str, str, int]]:
+        self._folder()
+        return self._gaps_seen
 
     def spec(self, name: str) -> _Spec:
-        return _load(name, str(self.folder))
+        return _load(name, str(self._folder()))
 
     def operation(self, method: str, path: str) -> Operation | None:
         """The operation a request addresses; None if its path is in no spec."""
+        self._folder()
         routed = route(path)
         if routed is None:
             return None
@@ -309,11 +383,14 @@ class ContractChecker:
         return op
 
     def check_request(self, request: httpx.Request) -> None:
+        if not self.active:
+            return
         op = self.operation(request.method, request.url.path)
         if op is None:
-            self.unchecked.add((request.method, request.url.path))
+            self._unchecked.add((request.method, request.url.path))
             return
-        self.covered.add(op.key)
+        self._covered.add(op.key)
+        self.requests_checked += 1
         spec = self.spec(op.spec)
         where = f"{op.spec} {op.method} {op.template} ({op.doc.get('operationId')})"
         problems = self._check_parameters(spec, op, request)
@@ -384,11 +461,14 @@ class ContractChecker:
         return [f"body {e}" for e in spec.validate(pointer, body, response=False)]
 
     def check_response(self, request: httpx.Request, response: httpx.Response) -> None:
+        if not self.active:
+            return
         op = self.operation(request.method, request.url.path)
         if op is None:
-            self.unchecked.add((request.method, request.url.path))
+            self._unchecked.add((request.method, request.url.path))
             return
-        self.covered.add(op.key)
+        self._covered.add(op.key)
+        self.responses_checked += 1
         spec = self.spec(op.spec)
         where = f"{op.spec} {op.method} {op.template} ({op.doc.get('operationId')})"
         status = response.status_code
@@ -399,7 +479,7 @@ class ContractChecker:
                 key = f"{key[0]}XX"
             elif undocumented_reason(op, status):
                 if (op.spec, op.method, op.template, status) in KNOWN_GAPS:
-                    self.gaps_seen.add((op.spec, op.method, op.template, status))
+                    self._gaps_seen.add((op.spec, op.method, op.template, status))
                 return
             elif "default" in responses:
                 key = "default"
@@ -473,7 +553,8 @@ class ValidatingTransport(httpx.AsyncBaseTransport):
     """Checks every request and every response (either can be turned off).
 
     Turn requests off to test how the server answers requests that break the contract on
-    purpose (a limit above the maximum, say); the responses are still checked.
+    purpose (a limit above the maximum, say); the responses are still checked. With a checker
+    that is off (no specs), every exchange passes through unchecked, read in full as when on.
     """
 
     def __init__(
@@ -505,8 +586,8 @@ class ValidatingTransport(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def contract_checker() -> ContractChecker:
-    """A fresh checker (specs cached per process); skips when the specs are missing."""
-    return ContractChecker(require_specs())
+    """A fresh checker (specs cached per process); off when the specs are missing."""
+    return ContractChecker()
 
 
 def validating_transport_fixture(
@@ -520,7 +601,7 @@ def validating_transport_fixture(
 
     @pytest.fixture
     def fixture() -> Callable[[httpx.AsyncBaseTransport], ValidatingTransport]:
-        checker = ContractChecker(require_specs())
+        checker = ContractChecker()
 
         def wrap(inner: httpx.AsyncBaseTransport) -> ValidatingTransport:
             return ValidatingTransport(

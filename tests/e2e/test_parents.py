@@ -1,0 +1,55 @@
+"""``parent: {create: TITLE}`` creates the parent only when it is missing: a page of that title
+made by hand is the parent as it is, in both editions, whatever ``adopt`` says."""
+
+from __future__ import annotations
+
+import pytest
+
+from confsync.plan.model import Action
+from tests.plan.sandbox_repo import RepoSpec, SandboxSite
+
+PARENT = "platform/retrospective/parent"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("adopt", [False, True])
+async def test_an_existing_page_of_the_parents_title_is_used_untouched(
+    repo: RepoSpec, adopt: bool
+) -> None:
+    if adopt:
+        repo.team_settings["platform"] = {"adopt": True}
+        repo.write()
+    site = SandboxSite(repo, in_memory=True)
+    await site.create_by_hand("PLAT", "Retrospectives")
+    made = await site.page("PLAT", "Retrospectives")
+
+    plan = await site.apply()
+
+    (use,) = [c for c in plan.changes if c.address == PARENT]
+    assert use.action is Action.USE
+    assert not use.changes_anything
+    kept = await site.page("PLAT", "Retrospectives")
+    assert (kept.id, kept.version, kept.body) == (made.id, made.version, made.body)
+    async with site.backend() as confluence:
+        assert await confluence.get_mark(kept.id) is None  # never taken over
+        space = await confluence.space("PLAT")
+        under = [p for p in await confluence.pages_in_space(space) if p.parent_id == kept.id]
+    retrospectives = [c for c in plan.changes if c.address.startswith("platform/retrospective/")]
+    assert sorted(p.title for p in under) == sorted(
+        c.after.title for c in retrospectives if c.after is not None and c.address != PARENT
+    )
+    again = await site.plan()
+    assert not again.has_changes
+    assert [c.action for c in again.changes if c.address == PARENT] == [Action.USE]
+
+
+@pytest.mark.anyio
+async def test_a_parent_created_by_confsync_is_still_its_own(repo: RepoSpec) -> None:
+    site = SandboxSite(repo, in_memory=True)
+    await site.apply()
+    page = await site.page("PLAT", "Retrospectives")
+    async with site.backend() as confluence:
+        mark = await confluence.get_mark(page.id)
+    assert mark is not None
+    assert mark.address == PARENT
+    assert [c.action for c in (await site.plan()).changes if c.address == PARENT] == [Action.NOOP]
