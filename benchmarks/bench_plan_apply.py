@@ -193,9 +193,8 @@ def measure(reports: int, teams: int, latency_ms: float, sample: int, edition: s
     pages = reports + teams  # reports plus one parent page per team
     budget = min(20, teams * (2 * math.ceil(pages / teams / 250)))
     scaled = baseline_s * (reports + teams) / (sample + teams)
-    # The apply lock, per space: the space, its lock property, create; at the end the
-    # property again, delete.
-    lock_writes, lock_reads = 2 * teams, 3 * teams
+    # The apply lock, per space: the space, create the lease; at the end read it, delete.
+    lock_writes, lock_reads = 2 * teams, 2 * teams
     per_page = (apply_writes - lock_writes) / pages
     # The limit Confluence sets: the writes that must happen (one per page), concurrency at
     # a time, each taking the latency.

@@ -5,11 +5,11 @@ edited since the plan is refused (stale) rather than overwritten. A failed chang
 the others, only the changes that depend on it (the children of a parent that failed).
 
 A page moves from one digest to the next as a unit (docs/consistency.md): the page write,
-version-checked and marked pending, comes first; then its files; then its ``confsync`` mark
-when it must change; last, the version that says ``confsync <digest>``. A refused write
-uploads nothing, and any interruption leaves a page that the next plan sees as unfinished. A
-page with nothing to add after its write (no files, its mark as it should be) is written
-finished in that one request.
+version-checked and marked pending, comes first; then its files; then its labels and its
+``confsync`` mark when they must change; last, the version that says ``confsync <digest>``.
+A refused write uploads nothing, and any interruption leaves a page that the next plan sees as
+unfinished. A page with nothing to add after its write (no files, its mark and labels as they
+should be) is written finished in that one request.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from confsync import __version__
 from confsync.confluence.api import Confluence
 from confsync.errors import ConfluenceError, ConfsyncError, PlanError, StaleVersionError
-from confsync.plan.model import Action, AttachmentChange, Change, Plan
+from confsync.plan.model import Action, AttachmentChange, Change, LabelChange, Plan
 from confsync.plan.observation import message_for, pending_message_for, written_by_confsync
 from confsync.types import Attachment, DesiredPage, ManagedMark, Page, PageAddress, Space
 
@@ -104,7 +104,12 @@ class _Applier:
         return PageAddress.parse(change.address).team not in self.notify
 
     def mark(self, page: DesiredPage) -> ManagedMark:
-        return ManagedMark(address=str(page.address), source=page.source, version=__version__)
+        return ManagedMark(
+            address=str(page.address),
+            source=page.source,
+            version=__version__,
+            labels=page.labels,
+        )
 
     async def run(self, change: Change) -> None:
         if change.parent_address in self.failed_addresses:
@@ -147,11 +152,16 @@ class _Applier:
                 message=message_for(desired.digest),
                 minor_edit=self.minor(change),
             )
-        marked = change.before.mark_source == desired.source
-        whole = marked and not change.attachments
-        # The version-checked write comes first. With files or a mark to follow it leaves the
-        # page pending: refused, it has uploaded nothing; interrupted later, the next plan sees
-        # the page unfinished. With nothing to follow, it is the finished version itself.
+        # The mark as the plan read it (None: no mark, or not read) against the one to write.
+        marked = (change.before.mark_source, change.before.mark_labels) == (
+            desired.source,
+            desired.labels,
+        )
+        whole = marked and not change.attachments and not change.labels
+        # The version-checked write comes first. With files, labels or a mark to follow it
+        # leaves the page pending: refused, it has uploaded nothing; interrupted later, the
+        # next plan sees the page unfinished. With nothing to follow, it is the finished
+        # version itself.
         written = await self.confluence.update_page(
             page_id,
             title=desired.title,
@@ -168,8 +178,9 @@ class _Applier:
     async def create(self, change: Change, desired: DesiredPage) -> Page:
         space = await self.space(desired.space_key)
         carried = self.mark(desired) if self.confluence.marks_on_create else None
-        # With the mark carried and no files to add, the page is created whole in one request:
-        # finished message included. Otherwise it starts pending and ``finish`` completes it.
+        # The mark carried brings the labels it records. With it and no files to add, the page
+        # is created whole in one request, finished message included. Otherwise it starts
+        # pending and ``finish`` completes it.
         whole = carried is not None and not change.attachments
         page = await self.confluence.create_page(
             space,
@@ -193,14 +204,18 @@ class _Applier:
         new_page: bool,
         marked: bool = False,
     ) -> Page:
-        """Files, then the mark, then the finished version message, in this order: a page
-        says ``confsync <digest>`` only once everything of that digest is in place.
-        ``marked``: the page already carries the mark it needs (created with it, or unchanged)."""
+        """Files, then the labels and the mark, then the finished version message, in this
+        order: a page says ``confsync <digest>`` only once everything of that digest is in
+        place. ``marked``: the page already carries the mark it needs and the labels the mark
+        records (created with them, or unchanged). The labels go before the mark, so that a
+        mark never records a label that is not on the page yet; an interruption between the
+        two repeats them (adding a label twice, or removing one that is gone, changes nothing)."""
         try:
             for file in change.attachments:
                 await self.upload(page.id, desired, file)
                 self.uploaded[change.address].append(file.filename)
             if not marked:
+                await self.relabel(page.id, change.labels)
                 await self.confluence.set_mark(page.id, self.mark(desired), new_page=new_page)
             return await self.confluence.update_page(
                 page.id,
@@ -214,6 +229,13 @@ class _Applier:
         except ConfsyncError:
             await self.reopen(page)
             raise
+
+    async def relabel(self, page_id: str, labels: LabelChange) -> None:
+        """The plan's labels: all it adds in one request, then each it removes."""
+        if labels.add:
+            await self.confluence.add_labels(page_id, labels.add)
+        for name in labels.remove:
+            await self.confluence.remove_label(page_id, name)
 
     async def reopen(self, pending: Page) -> None:
         """The page could not be finished. If another run has written it since our pending

@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from confsync.errors import ConfsyncError
-from confsync.text import CONTROL_PATTERN, FieldError, NameText
+from confsync.text import CONTROL_PATTERN, FieldError, Label, NameText
 from confsync.urls import SiteUrl
 
 __all__ = [
@@ -299,6 +299,12 @@ ParentSetting = Annotated[
 ]
 
 
+_LABELS = (
+    "The labels of each report page (lower case, one word each); by default the kind "
+    "(retrospective or health-check) and the team id. An empty list: no labels."
+)
+
+
 class KindDefaults(_Strict):
     parent: ParentSetting = Field(description="none | {create: TITLE} | {existing: TITLE or id}")
     title: NameText
@@ -306,6 +312,7 @@ class KindDefaults(_Strict):
     chart: bool = Field(
         default=True, description="Attach a chart of the votes (PNG) and show it on the page."
     )
+    labels: list[Label] | None = Field(default=None, description=_LABELS)
 
 
 class KindOverrides(_Strict):
@@ -315,6 +322,7 @@ class KindOverrides(_Strict):
     title: NameText | None = None
     pdf: bool | None = None
     chart: bool | None = None
+    labels: list[Label] | None = Field(default=None, description=_LABELS)
 
     def over(self, defaults: KindDefaults) -> KindDefaults:
         return KindDefaults(
@@ -322,6 +330,7 @@ class KindOverrides(_Strict):
             title=defaults.title if self.title is None else self.title,
             pdf=defaults.pdf if self.pdf is None else self.pdf,
             chart=defaults.chart if self.chart is None else self.chart,
+            labels=defaults.labels if self.labels is None else self.labels,
         )
 
 
@@ -393,6 +402,12 @@ class Config(_Strict):
         if kind == "retrospective":
             return team.retrospectives.over(self.defaults.retrospectives)
         return team.health_checks.over(self.defaults.health_checks)
+
+    def page_labels(self, team: Team, kind: str) -> tuple[str, ...]:
+        """The labels of ``team``'s report pages of ``kind``, sorted, each once: as configured,
+        else the kind and the team id."""
+        configured = self.kind_settings(team, kind).labels
+        return tuple(sorted(set([kind, team.id] if configured is None else configured)))
 
 
 def default_token_store() -> Path:

@@ -50,9 +50,9 @@ __all__ = [
     "read_attachment",
 ]
 
-DIGEST_FORMAT = 2
+DIGEST_FORMAT = 3
 """Bumped when what a digest covers changes, so every page is re-published once (2: the body's
-inputs instead of the body)."""
+inputs instead of the body; 3: the page's labels)."""
 
 RENDER_FORMAT = 1
 """Bumped when confsync renders the same inputs differently (a filter, the markdown
@@ -92,7 +92,7 @@ def _parent_json(ref: ParentRef) -> dict[str, str | None]:
 
 def _page_digest(
     address: PageAddress, space: str, parent: ParentRef, title: str, body: str,
-    attachments: tuple[DesiredAttachment, ...],
+    attachments: tuple[DesiredAttachment, ...], labels: tuple[str, ...],
 ) -> str:  # fmt: skip
     """``body`` is the digest of the body's inputs (``_body_digest``), not the body."""
     return digest_of(
@@ -104,6 +104,7 @@ def _page_digest(
             "title": title,
             "body": body,
             "attachments": sorted((a.filename, a.digest) for a in attachments),
+            "labels": list(labels),
         }
     )
 
@@ -242,7 +243,10 @@ def desired_pages(repo: Repo) -> list[DesiredPage]:
         )
         if settings.pdf:
             attachments = (*attachments, _pdf(loaded, body, attachments))
-        digest = _page_digest(loaded.address, team.space, parent, loaded.title, body, attachments)
+        labels = repo.config.page_labels(team, kind.value)
+        digest = _page_digest(
+            loaded.address, team.space, parent, loaded.title, body, attachments, labels
+        )
         pages.append(
             DesiredPage(
                 address=loaded.address,
@@ -252,6 +256,7 @@ def desired_pages(repo: Repo) -> list[DesiredPage]:
                 digest=digest,
                 source=loaded.source,
                 attachments=attachments,
+                labels=labels,
                 render=partial(
                     _report_body, repo.config, renderer(team), loaded, previous, files, chart
                 ),
@@ -319,13 +324,17 @@ def _parent_page(
             raise RenderError(f"cannot render a page: confsync.yaml: {exc}") from exc
 
     root = ParentRef()
+    # A parent page holds one team's reports of one kind: the team id is its one label
+    # (the kind's label would list it among the reports of that kind).
+    labels = (team.id,)
     return DesiredPage(
         address=address,
         space_key=team.space,
         parent=root,
         title=setting.create,
-        digest=_page_digest(address, team.space, root, setting.create, body, ()),
+        digest=_page_digest(address, team.space, root, setting.create, body, (), labels),
         source="confsync.yaml",
+        labels=labels,
         render=render,
     )
 

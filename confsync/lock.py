@@ -183,8 +183,10 @@ class SpaceLocks:
 
     async def __aenter__(self) -> Self:
         try:
-            for key in self.space_keys:
-                space = await self.confluence.space(key)
+            # The spaces are read together; their leases are taken one after the other in
+            # sorted order, so that two applies never each hold what the other waits for.
+            spaces = await asyncio.gather(*(self.confluence.space(k) for k in self.space_keys))
+            for key, space in zip(self.space_keys, spaces, strict=True):
                 self.held[key] = (space, await self._acquire(space))
         except BaseException:
             await self._release_all()
@@ -207,14 +209,15 @@ class SpaceLocks:
     async def _acquire(self, space: Space) -> ContentProperty:
         deadline = self.clock() + self.timeout
         while True:
+            # Created atomically, or refused because it exists: a free space costs one request.
+            created = await self.confluence.create_space_property(
+                space, LOCK_KEY, self.lease().to_json()
+            )
+            if created is not None:
+                return created
             current = await self.confluence.space_property(space, LOCK_KEY)
             if current is None:
-                created = await self.confluence.create_space_property(
-                    space, LOCK_KEY, self.lease().to_json()
-                )
-                if created is not None:
-                    return created
-                continue  # another apply created it first: look at theirs
+                continue  # released since: try again
             held = Lease.from_json(current.value)
             if held is None or held.expires <= self.clock() or held.holder_is_gone():
                 # Expired, its holder dead, or not a lease: take it over, version-checked,
@@ -246,13 +249,17 @@ class SpaceLocks:
                     self.held[key] = (space, renewed)
 
     async def _release_all(self) -> None:
-        for space, _ in self.held.values():
-            with contextlib.suppress(ConfluenceError):
-                current = await self.confluence.space_property(space, LOCK_KEY)
-                lease = Lease.from_json(current.value) if current is not None else None
-                if current is not None and lease is not None and lease.lock_id == self.lock_id:
-                    await self.confluence.delete_space_property(space, current)
+        await asyncio.gather(*(self._release(space) for space, _ in self.held.values()))
         self.held.clear()
+
+    async def _release(self, space: Space) -> None:
+        # Read first: a lease taken over (expired, or force-unlocked) is another run's now, and
+        # Data Center deletes a space property by key, whoever wrote it.
+        with contextlib.suppress(ConfluenceError):
+            current = await self.confluence.space_property(space, LOCK_KEY)
+            lease = Lease.from_json(current.value) if current is not None else None
+            if current is not None and lease is not None and lease.lock_id == self.lock_id:
+                await self.confluence.delete_space_property(space, current)
 
 
 async def force_unlock(confluence: Confluence, space_key: str, lock_id: str) -> Lease:

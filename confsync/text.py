@@ -1,4 +1,5 @@
-"""What text confsync accepts: the one rule for a title or a name, and one for longer text.
+"""What text confsync accepts: the one rule for a title or a name, one for longer text, and
+one for a label.
 
 A title or a name (a report title, a team name, a parent page title, a column, dimension or
 theme name, a person) is one line of printable text: not empty, not only white space, no
@@ -12,6 +13,11 @@ Longer text (an item, a note, a summary, a comment) may span lines and hold tabs
 page shows as they are; any other control character (or non-character) is refused, because XML
 cannot hold most of them (``render/storage.py`` would have to replace them) and the rest are
 invisible noise.
+
+A label is one word as Confluence keeps it: no white space (Confluence would split the text
+into several labels), none of ``: ; , . ? & [ ] ( ) # ^ * @ ! < >``, at most 255 characters,
+and lower case. Confluence stores labels lower-cased, so a label written with upper case would
+never read back as written; it is refused with its lower-case form, not lower-cased quietly.
 
 ``FieldError`` is what the models' validators raise about a field below the model: it names
 that field as data, so that the message may be worded freely.
@@ -28,13 +34,20 @@ from confsync.errors import ConfsyncError
 
 __all__ = [
     "CONTROL_PATTERN",
+    "MAX_TITLE_LENGTH",
     "FieldError",
+    "Label",
     "LongText",
     "NameText",
+    "label_problem",
     "long_text_problem",
     "name_problem",
     "one_line",
 ]
+
+MAX_TITLE_LENGTH = 255
+"""Confluence refuses a longer page title with a 400 (docs/confluence-notes.md): checked on the
+rendered title at load, and again by the client before it sends one."""
 
 CONTROL_PATTERN = "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
 """Every character a title or a name must not hold (white space aside, which may be inside)."""
@@ -107,6 +120,45 @@ def long_text_problem(value: str) -> str | None:
     return None
 
 
+_MAX_LABEL_LENGTH = 255
+"""Confluence's limit on a label name, in characters."""
+
+_LABEL_FORBIDDEN = ":;,.?&[]()#^*@!<>"
+_LABEL_BAD = re.compile("[" + re.escape(_LABEL_FORBIDDEN) + "]")
+
+
+def label_problem(value: str) -> str | None:
+    """Why ``value`` is not acceptable as a label, or None when it is (see the module doc)."""
+    if not value:
+        return "must not be empty"
+    found = _CONTROL.search(value)
+    if found is not None:
+        return f"holds {_character(found.group())}; a label is one word of printable text"
+    found = re.search(r"\s", value)
+    if found is not None:
+        return (
+            f"holds white space at character {found.start() + 1}; a label is one word "
+            "(Confluence would split it into several labels): join the words with '-'"
+        )
+    found = _LABEL_BAD.search(value)
+    if found is not None:
+        listed = " ".join(_LABEL_FORBIDDEN)
+        return (
+            f"holds {found.group()!r}, which Confluence does not allow in a label "
+            f"(none of {listed})"
+        )
+    if len(value) > _MAX_LABEL_LENGTH:
+        return (
+            f"is {len(value):,} characters long; Confluence allows {_MAX_LABEL_LENGTH} in a label"
+        )
+    if value != value.lower():
+        return (
+            f"has upper-case letters; Confluence stores labels in lower case: write "
+            f"{value.lower()!r}"
+        )
+    return None
+
+
 _CONTROL_RUN = re.compile(CONTROL_PATTERN + "+")
 
 
@@ -151,6 +203,13 @@ def _check_long_text(value: str) -> str:
     return value
 
 
+def _check_label(value: str) -> str:
+    problem = label_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 # For editors that read the JSON Schema: the same rule as a pattern (pydantic does not run it;
 # the validator above does, with a message that says what is wrong).
 _NAME_SCHEMA_PATTERN = (
@@ -167,3 +226,17 @@ NameText = Annotated[
 
 LongText = Annotated[str, Field(min_length=1), AfterValidator(_check_long_text)]
 """Text that may span lines: no control character but line breaks and tabs."""
+
+Label = Annotated[
+    str,
+    Field(
+        min_length=1,
+        json_schema_extra={
+            "pattern": r"^[^\s\u0000-\u001f\u007f-\u009f:;,.?&\[\]()#^*@!<>A-Z]{1,255}$",
+            "description": "A Confluence label: one lower-case word, none of "
+            + " ".join(_LABEL_FORBIDDEN),
+        },
+    ),
+    AfterValidator(_check_label),
+]
+"""A page label: one lower-case word that Confluence keeps as written (see the module doc)."""

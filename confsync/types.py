@@ -121,9 +121,10 @@ class DesiredPage:
     """A page as the repo says it should be.
 
     ``digest`` covers everything the page is made from: its address, space, parent and title,
-    the inputs its body is rendered from, and its attachments. It is known without rendering
-    anything, so a plan renders only the pages whose digest Confluence does not show yet;
-    ``body`` is rendered on first use (by ``render``) and then kept.
+    the inputs its body is rendered from, its attachments and its labels. It is known without
+    rendering anything, so a plan renders only the pages whose digest Confluence does not show
+    yet; ``body`` is rendered on first use (by ``render``) and then kept. ``labels`` are sorted,
+    each once, lower case (as Confluence keeps them).
     """
 
     address: PageAddress
@@ -133,6 +134,7 @@ class DesiredPage:
     digest: str
     source: str
     attachments: tuple[DesiredAttachment, ...] = ()
+    labels: tuple[str, ...] = ()
     render: Callable[[], str] = field(kw_only=True, compare=False, repr=False)
 
     @cached_property
@@ -184,21 +186,30 @@ class Page:
 @dataclass(frozen=True, kw_only=True)
 class ManagedMark:
     """The ``confsync`` content property that marks a page as managed by confsync: which
-    report it publishes (``address``, ``source``) and the confsync ``version`` that wrote the
-    mark. It is the page's identity, not its state: the digest of what the page shows lives in
-    its version message, so an update that keeps the report's address and file leaves the
-    mark alone and costs one write."""
+    report it publishes (``address``, ``source``), the ``labels`` confsync put on the page
+    (sorted, each once), and the confsync ``version`` that wrote the mark. It is the page's
+    identity, not its state: the digest of what the page shows lives in its version message,
+    so an update that keeps the report's address and file and the page's labels leaves the
+    mark alone and costs one write. ``labels`` are what confsync may remove: a label a person
+    added is in no mark, and never removed."""
 
     address: str
     source: str
     version: str
+    labels: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, str]:
-        return {"address": self.address, "source": self.source, "version": self.version}
+    def to_json(self) -> dict[str, str | list[str]]:
+        return {
+            "address": self.address,
+            "source": self.source,
+            "version": self.version,
+            "labels": list(self.labels),
+        }
 
-    def records(self, address: str, source: str) -> bool:
-        """True when this mark already says what a page of ``address`` from ``source`` needs."""
-        return self.address == address and self.source == source
+    def records(self, address: str, source: str, labels: tuple[str, ...]) -> bool:
+        """True when this mark already says what a page of ``address`` from ``source``, with
+        ``labels``, needs."""
+        return self.address == address and self.source == source and self.labels == labels
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,9 @@ class Confluence(Protocol):
     """``"cloud"`` or ``"datacenter"``: for display only; nothing may branch on it."""
 
     marks_on_create: bool
-    """Whether ``create_page`` can carry the mark (and the version message) in the create
-    itself: Data Center's v1 create takes content properties; Cloud's v2 create does not."""
+    """Whether ``create_page`` can carry the mark, the labels it records and the version
+    message in the create itself: Data Center's v1 create takes content properties and labels
+    (``metadata``); Cloud's v2 create takes neither."""
 
     async def current_user(self) -> CurrentUser:
         """Who the credentials belong to (a cheap connectivity and credentials check)."""
@@ -117,7 +118,8 @@ class Confluence(Protocol):
         """Create a current page (``parent_id=None``: at the space root) and return it.
 
         ``mark``: only when ``marks_on_create``: the page is created with its ``confsync``
-        property in the same request (one write, all or nothing).
+        property and the labels the mark records, in the same request (one write, all or
+        nothing).
 
         ``stamp=False``: the caller writes another version next, so an edition that cannot
         set a message on create (Cloud v2) leaves the first version without one rather than
@@ -170,6 +172,15 @@ class Confluence(Protocol):
         ``new_page=True``: the caller has just created the page, so it has no mark yet and
         the backend does not read it first (one request less per new page).
         """
+        ...
+
+    async def add_labels(self, page_id: str, names: Sequence[str]) -> None:
+        """Put these labels (prefix ``global``) on a page, all in one request. Labels it
+        carries already, these or others, stay as they are."""
+        ...
+
+    async def remove_label(self, page_id: str, name: str) -> None:
+        """Take the label ``name`` off a page; a label already gone counts as removed."""
         ...
 
     async def space_property(self, space: Space, key: str) -> ContentProperty | None:

@@ -24,6 +24,7 @@ from confsync.errors import (
     ConfluenceError,
     PayloadTooLargeError,
 )
+from confsync.text import MAX_TITLE_LENGTH
 from confsync.types import ContentProperty, ManagedMark, Page, Permission, Space
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
 ]
 
 MAX_BODY_BYTES = 5_242_880  # Confluence answers 413 above (docs/confluence-notes.md)
-MAX_TITLE_LENGTH = 255  # and 400 above this many characters
 
 
 def _advice(identity: object) -> Callable[[str], str]:
@@ -55,12 +55,19 @@ def mark_from(value: Any) -> ManagedMark | None:
     """The mark in a ``confsync`` property value; None if someone left something else there."""
     if not isinstance(value, dict):
         return None
+    # Marks written before labels record none: confsync put none on the page then. Labels
+    # that are not a list of names are read as none too: the mark still says whose page it is,
+    # and confsync removes only what it knows it added.
+    labels = value.get("labels")
+    if not isinstance(labels, list) or not all(isinstance(name, str) for name in labels):
+        labels = []
     try:
         # Marks written before 0.2 also carry a ``digest``: it is ignored, never trusted.
         return ManagedMark(
             address=str(value["address"]),
             source=str(value["source"]),
             version=str(value.get("version", "")),
+            labels=tuple(sorted(set(labels))),
         )
     except KeyError:
         return None
@@ -118,6 +125,8 @@ class BackendBase(abc.ABC):
     """What each operation asks of an OAuth token, in this edition's scope names."""
     space_needs: ClassVar[SpaceNeeds] = {}
     """What each operation asks of the space's reported operations (when it reports any)."""
+    label_scope: ClassVar[str | None] = None
+    """The OAuth scope that label writes ask for, for messages (Cloud only)."""
 
     def __init__(
         self,
@@ -230,6 +239,34 @@ class BackendBase(abc.ABC):
             },
         )
 
+    # ---- labels: written through v1 on both editions (v2 only reads them) ------------------
+
+    async def add_labels(self, page_id: str, names: Sequence[str]) -> None:
+        wanted = sorted(set(names))
+
+        async def lookup() -> bool | None:
+            # An answer lost on the way: if the labels are there, the write was made.
+            return True if set(wanted) <= set(await self._label_names(page_id)) else None
+
+        await self.http.write(
+            "POST",
+            self._labels_path(page_id),
+            call=Call(f"add the labels {', '.join(wanted)} to page {page_id}", self.label_scope),
+            parse=lambda _: True,
+            lookup=lookup,
+            json=[{"prefix": "global", "name": name} for name in wanted],
+        )
+
+    async def remove_label(self, page_id: str, name: str) -> None:
+        # By query, not by path: a name with "/" cannot travel in the path (both specs say so).
+        await self.http.request(
+            "DELETE",
+            self._labels_path(page_id),
+            call=Call(f"remove the label {name} from page {page_id}", self.label_scope),
+            params={"name": name},
+            accept=frozenset({404}),  # not on the page (any more): removed
+        )
+
     async def permissions(self, space: Space) -> tuple[Permission, ...]:
         identity = self.http.identity
         scopes = None
@@ -269,6 +306,14 @@ class BackendBase(abc.ABC):
     @abc.abstractmethod
     async def _read_property(self, place: PropertyPlace, key: str) -> ContentProperty | None:
         """The property ``key`` at ``place``, or None."""
+
+    @abc.abstractmethod
+    def _labels_path(self, page_id: str) -> str:
+        """Where a page's labels are added (POST) and removed (DELETE ``?name=``)."""
+
+    @abc.abstractmethod
+    async def _label_names(self, page_id: str) -> list[str]:
+        """The names of a page's ``global`` labels."""
 
     @abc.abstractmethod
     async def current_user(self) -> Any: ...

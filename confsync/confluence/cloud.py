@@ -39,13 +39,20 @@ LIMIT = 250  # the v2 maximum for every listing confsync uses
 
 _READ_PAGE = "read:page:confluence"
 _WRITE_PAGE = "write:page:confluence"
+# v1 label writes ask the label scopes (granular), or write:confluence-content (classic).
+_READ_LABEL = "read:label:confluence"
+_WRITE_LABEL = "write:label:confluence"
 # The v2 spec asks the space scopes for space properties (not the space.property ones of v1).
 _READ_SPACE_PROPS = "read:space:confluence"
 _WRITE_SPACE_PROPS = "write:space:confluence"
 
 
 _GRANULAR_OR_CLASSIC = {
-    "page": (frozenset({_WRITE_PAGE}), frozenset({"write:confluence-content"})),
+    # Creating and updating a page puts its labels on it, too.
+    "page": (
+        frozenset({_WRITE_PAGE, _READ_LABEL, _WRITE_LABEL}),
+        frozenset({"write:confluence-content"}),
+    ),
     "file": (
         frozenset({"write:attachment:confluence"}),
         frozenset({"write:confluence-file"}),
@@ -99,6 +106,7 @@ class CloudBackend(BackendBase):
     ids_per_request = LIMIT
     scope_needs = SCOPE_NEEDS
     space_needs = SPACE_NEEDS
+    label_scope = _WRITE_LABEL
 
     async def current_user(self) -> CurrentUser:
         data = await self.http.get_json(
@@ -291,6 +299,18 @@ class CloudBackend(BackendBase):
             call=Call(f"delete page {page_id}", "delete:page:confluence"),
             accept=frozenset({404}),
         )
+
+    def _labels_path(self, page_id: str) -> str:
+        # v2 reads labels but cannot write them; v1's label calls are not deprecated.
+        return f"{V1}/content/{page_id}/label"
+
+    async def _label_names(self, page_id: str) -> list[str]:
+        items = await self.http.collect(
+            f"{V2}/pages/{page_id}/labels",
+            call=Call(f"read the labels of page {page_id}", _READ_PAGE),
+            params={"prefix": "global", "limit": LIMIT},
+        )
+        return [str(item.get("name", "")) for item in items]
 
     def _page_properties(self, page_id: str) -> PropertyPlace:
         return PropertyPlace(

@@ -178,11 +178,14 @@ class DataCenterBackend(BackendBase):
         if parent_id is not None:
             payload["ancestors"] = [{"id": parent_id}]
         if mark is not None:
-            # Created with the page, in the same request: a page confsync made is never
-            # without its mark, and the create costs one write.
-            payload["metadata"] = {
+            # Created with the page, in the same request, with the labels the mark records: a
+            # page confsync made is never without its mark, and the create costs one write.
+            metadata: dict[str, Any] = {
                 "properties": {MARK_KEY: {"key": MARK_KEY, "value": mark.to_json()}}
             }
+            if mark.labels:
+                metadata["labels"] = [{"prefix": "global", "name": n} for n in mark.labels]
+            payload["metadata"] = metadata
 
         async def lookup() -> Page | None:
             return await self._find_created(space, title, parent_id, message)
@@ -243,6 +246,17 @@ class DataCenterBackend(BackendBase):
 
     def _page_properties(self, page_id: str) -> PropertyPlace:
         return PropertyPlace(f"{API}/content/{page_id}/property", f"page {page_id}")
+
+    def _labels_path(self, page_id: str) -> str:
+        return f"{API}/content/{page_id}/label"
+
+    async def _label_names(self, page_id: str) -> list[str]:
+        items = await self.http.collect(
+            self._labels_path(page_id),
+            call=Call(f"read the labels of page {page_id}"),
+            params={"prefix": "global", "limit": LIMIT},
+        )
+        return [str(item.get("name", "")) for item in items]
 
     def _space_properties(self, space: Space) -> PropertyPlace:
         return PropertyPlace(f"{API}/space/{space.key}/property", f"space {space.key}")

@@ -46,11 +46,14 @@ CLOUD_SCOPES = (
     "read:content-details:confluence",
     "read:hierarchical-content:confluence",
     "write:space:confluence",
+    "read:label:confluence",
+    "write:label:confluence",
     "offline_access",
 )
 """Granular scopes confsync needs (see docs/confluence-api.md "OAuth scopes"); add
 ``delete:page:confluence`` to let it delete pages (prune). ``write:space:confluence`` is for
-the apply lock, a space property."""
+the apply lock, a space property; the label scopes for the labels of each page (v1 label
+writes)."""
 
 DC_SCOPES = ("WRITE",)
 

@@ -20,7 +20,15 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from confsync.config import Team
-from confsync.plan.model import Action, AttachmentChange, Change, PageState, Plan, PlanOrigin
+from confsync.plan.model import (
+    Action,
+    AttachmentChange,
+    Change,
+    LabelChange,
+    PageState,
+    Plan,
+    PlanOrigin,
+)
 from confsync.plan.observation import (
     Observation,
     SpaceView,
@@ -72,6 +80,17 @@ def _fields(before: PageState, after: PageState) -> dict[str, Any]:
         name = path.removeprefix("root['").removesuffix("']")
         changed[name] = {"old": values["old_value"], "new": values["new_value"]}
     return changed
+
+
+def _label_change(desired: tuple[str, ...], recorded: tuple[str, ...] | None) -> LabelChange:
+    """The labels to add to a page and to remove from it, from those its mark records
+    (``recorded``; None: no mark, or not read, as for a new page: every label is added).
+    Labels are not read from the page: one a person added is in no mark, so it is never
+    removed; one a person removed is not added back while the mark records it."""
+    known = set(recorded or ())
+    return LabelChange(
+        add=tuple(sorted(set(desired) - known)), remove=tuple(sorted(known - set(desired)))
+    )
 
 
 def everything(address: str) -> bool:
@@ -191,6 +210,7 @@ class _Differ:
             version=page.version.number,
             page_id=page.id,
             mark_source=mark.source if mark is not None else None,
+            mark_labels=mark.labels if mark is not None else None,
         )
 
     def files_on(self, d: DesiredPage, page_id: str) -> tuple[Attachment, ...]:
@@ -341,6 +361,7 @@ class _Differ:
             fields=_fields(before, after),
             body_diff=_unified(body, d.body) if body is not None else "",
             attachments=self.attachment_changes(d, page.id),
+            labels=_label_change(d.labels, before.mark_labels),
             **common,
         )
 
@@ -375,6 +396,7 @@ class _Differ:
                 reason=self.create_reason(d, view),
                 body_diff=_unified("", d.body) if self.texts else "",
                 attachments=self.attachment_changes(d, None),
+                labels=_label_change(d.labels, None),
                 **common,
             )
         before = self.state(taken, view)

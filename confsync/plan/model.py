@@ -21,6 +21,7 @@ __all__ = [
     "Action",
     "AttachmentChange",
     "Change",
+    "LabelChange",
     "PageState",
     "Plan",
     "PlanOrigin",
@@ -30,7 +31,8 @@ __all__ = [
 FORMAT_VERSION = "1.2"
 """Major bumps when a reader of the old format would misread the new one; minor when only
 something is added (1.1: the ``orphan`` action, ``blocked`` in the summary; 1.2:
-``mark_source`` in a change's ``before``, the ``use`` action)."""
+``mark_source`` and ``mark_labels`` in a change's ``before``, the ``use`` action, a change's
+``labels``)."""
 
 
 class Action(enum.StrEnum):
@@ -61,6 +63,21 @@ class PageState:
     mark_source: str | None = None
     """The report file the page's ``confsync`` mark names, when the plan read the mark (None:
     no mark, or not read): apply writes the mark only when it must change."""
+    mark_labels: tuple[str, ...] | None = None
+    """The labels the page's mark records (what confsync put on the page), when the plan read
+    the mark (None: no mark, or not read)."""
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    """The labels apply adds to a page and removes from it, each sorted. Only labels confsync
+    put there (its mark records them) are ever removed: a label a person added stays."""
+
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.remove)
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,7 @@ class Change:
     attachments: tuple[AttachmentChange, ...] = ()
     blocking: bool = False
     source: str = ""
+    labels: LabelChange = LabelChange()
 
     @property
     def changes_anything(self) -> bool:
@@ -250,11 +268,28 @@ def _flat(value: Any) -> dict[str, Any]:
 def _change_json(change: Change) -> dict[str, Any]:
     data = _flat(change)
     data["action"] = change.action.value
-    data["before"] = _flat(change.before) if change.before is not None else None
-    data["after"] = _flat(change.after) if change.after is not None else None
+    data["before"] = _state_json(change.before)
+    data["after"] = _state_json(change.after)
     data["fields"] = {name: dict(values) for name, values in change.fields.items()}
     data["attachments"] = [_flat(a) for a in change.attachments]
+    data["labels"] = {"add": list(change.labels.add), "remove": list(change.labels.remove)}
     return data
+
+
+def _state_json(state: PageState | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    data = _flat(state)
+    if state.mark_labels is not None:
+        data["mark_labels"] = list(state.mark_labels)
+    return data
+
+
+def _state_from(data: dict[str, Any] | None) -> PageState | None:
+    if not data:
+        return None
+    labels = data.get("mark_labels")
+    return PageState(**{**data, "mark_labels": None if labels is None else tuple(labels)})
 
 
 def _change_from(data: dict[str, Any]) -> Change:
@@ -263,12 +298,20 @@ def _change_from(data: dict[str, Any]) -> Change:
         action=Action(data["action"]),
         space=data["space"],
         reason=data["reason"],
-        before=PageState(**data["before"]) if data.get("before") else None,
-        after=PageState(**data["after"]) if data.get("after") else None,
+        before=_state_from(data.get("before")),
+        after=_state_from(data.get("after")),
         parent_address=data.get("parent_address"),
         fields=dict(data.get("fields") or {}),
         body_diff=data.get("body_diff", ""),
         attachments=tuple(AttachmentChange(**a) for a in data.get("attachments", [])),
         blocking=bool(data.get("blocking", False)),
         source=data.get("source", ""),
+        labels=_labels_from(data.get("labels")),
     )
+
+
+def _labels_from(data: dict[str, Any] | None) -> LabelChange:
+    """A change's ``labels``; absent in plan files of 1.2 written before labels: none."""
+    if data is None:
+        return LabelChange()
+    return LabelChange(add=tuple(data["add"]), remove=tuple(data["remove"]))

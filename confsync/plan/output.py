@@ -117,6 +117,10 @@ def _details(change: dict[str, Any]) -> list[str]:
     for attachment in change["attachments"]:
         verb = "new version of" if attachment["attachment_id"] else "upload"
         lines.append(f"{verb} {attachment['filename']} ({attachment['media_type']})")
+    marked = [f"+{name}" for name in change["labels"]["add"]]
+    marked += [f"-{name}" for name in change["labels"]["remove"]]
+    if marked:
+        lines.append("labels: " + " ".join(marked))
     return lines
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from confsync.errors import TitleTemplateError
-from confsync.text import name_problem
+from confsync.text import MAX_TITLE_LENGTH, name_problem
 from confsync.types import ReportKind
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "render_title",
 ]
 
-MAX_TITLE_LENGTH = 255  # Confluence refuses longer titles with a 400.
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 

@@ -164,7 +164,10 @@ async def test_a_page_is_created_with_its_mark_in_one_write_where_the_api_allows
 ) -> None:
     space = await demo(confluence)
     mark = ManagedMark(
-        address="platform/retrospective/whole", source="reports/whole.yaml", version="0.1.0"
+        address="platform/retrospective/whole",
+        source="reports/whole.yaml",
+        version="0.1.0",
+        labels=("platform", "retrospective"),
     )
     if not confluence.marks_on_create:  # Cloud v2 creates carry no properties
         with pytest.raises(TypeError):
@@ -180,6 +183,31 @@ async def test_a_page_is_created_with_its_mark_in_one_write_where_the_api_allows
     assert [(r.method, r.path.rsplit("/", 1)[-1]) for r in writes] == [("POST", "content")]
     assert page.version.message == MESSAGE
     assert await confluence.get_mark(page.id) == mark
+    assert _labels(site, page.id) == ["platform", "retrospective"]  # the ones the mark records
+
+
+def _labels(site: Site, page_id: str) -> list[str]:
+    found, _ = site.sandbox.labels.find(int(page_id))
+    return [label.name for label in found]
+
+
+async def test_labels_are_added_in_one_request_and_removed_one_by_one(
+    site: Site, confluence: Confluence
+) -> None:
+    space = await demo(confluence)
+    page = await confluence.create_page(
+        space, title="Labelled", body=BODY, parent_id=None, message=MESSAGE
+    )
+    site.sandbox.request_log.clear()
+    await confluence.add_labels(page.id, ["retrospective", "platform"])
+    assert [r.method for r in site.sandbox.request_log.records()] == ["POST"]
+    await confluence.add_labels(page.id, ["platform"])  # on the page already: nothing changes
+    assert _labels(site, page.id) == ["platform", "retrospective"]
+
+    await confluence.remove_label(page.id, "retrospective")
+    await confluence.remove_label(page.id, "retrospective")  # gone already: removed
+    await confluence.remove_label(page.id, "never-there")
+    assert _labels(site, page.id) == ["platform"]
 
 
 async def test_marking_a_new_page_writes_without_reading_first(

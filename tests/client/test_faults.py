@@ -256,6 +256,28 @@ async def test_upload_that_failed_after_reaching_the_server_is_not_repeated(
     assert found == Attachment("att9", "101", "report.pdf", "application/pdf", 3, 1, "confsync d1")
 
 
+@pytest.mark.parametrize("found", [True, False])
+async def test_labels_whose_answer_was_lost_are_looked_up_before_being_sent_again(
+    found: bool,
+    router: respx.Router,
+    mocked: httpx.AsyncBaseTransport,
+    sleeps: Sleeps,
+    tmp_path: Path,
+) -> None:
+    labels = {"results": [{"id": "1", "name": "platform", "prefix": "global"}], "size": 1}
+    post = router.post(f"{DC}/rest/api/content/7/label").mock(
+        side_effect=[httpx.RemoteProtocolError("peer closed"), httpx.Response(200, json=labels)]
+    )
+    shown = labels["results"] if found else []
+    read = router.get(f"{DC}/rest/api/content/7/label").respond(
+        200, json={"results": shown, "start": 0, "limit": 200, "size": len(shown)}
+    )
+    async with dc(mocked, sleeps, tmp_path) as confluence:
+        await confluence.add_labels("7", ["platform"])
+    # On the page after all: the lost answer was a success. Missing: sent again.
+    assert (read.call_count, post.call_count) == (1, 1 if found else 2)
+
+
 async def test_upload_sends_the_xsrf_header_and_a_utf8_comment(
     router: respx.Router, mocked: httpx.AsyncBaseTransport, sleeps: Sleeps, tmp_path: Path
 ) -> None:

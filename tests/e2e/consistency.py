@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from confsync.confluence.api import Confluence
 from confsync.plan.diff import body_text
 from confsync.plan.observation import digest_in, is_unfinished
-from confsync.types import DesiredPage, Page
+from confsync.types import DesiredPage, ManagedMark, Page
 
 __all__ = ["PageVerdict", "verdicts"]
 
@@ -27,13 +27,14 @@ class PageVerdict:
     why: str = ""
 
 
-def _torn_parts(page: Page, mark_source: str, files: Mapping[str, str], want: DesiredPage) -> str:
+def _torn_parts(page: Page, mark: ManagedMark, files: Mapping[str, str], want: DesiredPage) -> str:
     wrong = []
     if digest_in(page.version.message) != want.digest:
         wrong.append("version message")
     # The mark is the page's identity (its address, checked by the caller, and its report
-    # file); what the page shows is named by its version message alone.
-    if mark_source != want.source:
+    # file) and the labels confsync put on it; what the page shows is named by its version
+    # message alone.
+    if not mark.records(str(want.address), want.source, want.labels):
         wrong.append("mark")
     if page.title != want.title:
         wrong.append("title")
@@ -71,7 +72,7 @@ async def verdicts(
                 want = pages.get(mark.address)
                 if want is None:
                     continue
-                torn = _torn_parts(page, mark.source, files, want)
+                torn = _torn_parts(page, mark, files, want)
                 if not torn:
                     found.append(PageVerdict(mark.address, False, name))
                     break

@@ -292,6 +292,18 @@ class SandboxSite:
                 message=page.version.message,
             )
 
+    async def label_by_hand(self, space_key: str, title: str, name: str) -> None:
+        """Add a label to a page, as a person does in Confluence (no new page version)."""
+        page = await self.page(space_key, title)
+        async with self.backend() as confluence:
+            await confluence.add_labels(page.id, [name])
+
+    async def labels(self, space_key: str, title: str) -> list[str]:
+        """The names of a page's labels, as the sandbox stores them."""
+        page = await self.page(space_key, title)
+        found, _ = self.sandbox.labels.find(int(page.id))
+        return sorted(label.name for label in found)
+
     async def create_by_hand(self, space_key: str, title: str) -> None:
         async with self.backend() as confluence:
             space = await confluence.space(space_key)

@@ -552,3 +552,90 @@ def test_prune_deletes_a_parent_with_no_report_left() -> None:
         (P, Action.DELETE, "no report of its kind is left (prune is on)"),
         (GONE, Action.DELETE, "report reports/platform/sprint-21.yaml is gone (prune is on)"),
     ]
+
+
+# ---- labels: added and removed against what the mark records -----------------------------------
+
+
+def _labelled(labels: tuple[str, ...], digest: str = "d-sprint") -> DesiredPage:
+    base = desired(SPRINT, "Sprint 22 - Retrospective", digest)
+    return DesiredPage(
+        base.address,
+        "PLAT",
+        base.parent,
+        base.title,
+        digest,
+        base.source,
+        labels=labels,
+        render=lambda: "<p>x</p>",
+    )
+
+
+def _marked(labels: tuple[str, ...]) -> ManagedMark:
+    return ManagedMark(
+        address=str(SPRINT),
+        source="reports/platform/sprint-22.yaml",
+        version="0.2.0",
+        labels=labels,
+    )
+
+
+LIVE_SPRINT = page("11", "Sprint 22 - Retrospective", "10", ours("d-old"))
+
+
+@pytest.mark.parametrize(
+    ("wanted", "marks", "add", "remove"),
+    [
+        # A new page gets every label.
+        (("platform", "retrospective"), {}, ("platform", "retrospective"), ()),
+        # The mark records what confsync put there: only the difference is written.
+        (("platform", "retro"), {"11": _marked(("platform", "retrospective"))}, ("retro",),
+         ("retrospective",)),
+        (("platform", "retrospective"), {"11": _marked(("platform", "retrospective"))}, (), ()),
+        (("platform",), {"11": _marked(("platform", "retrospective"))}, (), ("retrospective",)),
+        # A mark written before labels records none: every label is added, none removed.
+        (("platform", "retrospective"), {"11": mark(SPRINT)}, ("platform", "retrospective"), ()),
+    ],
+)  # fmt: skip
+def test_labels_are_added_and_removed_against_what_the_mark_records(
+    wanted: tuple[str, ...],
+    marks: dict[str, ManagedMark | None],
+    add: tuple[str, ...],
+    remove: tuple[str, ...],
+) -> None:
+    pages = [LIVE_PARENT, LIVE_SPRINT] if marks else [LIVE_PARENT]
+    plan = plan_of(Case([PARENT_PAGE, _labelled(wanted)], pages, marks))
+    change = change_at(plan, SPRINT)
+    assert change.action is (Action.UPDATE if marks else Action.CREATE)
+    assert (change.labels.add, change.labels.remove) == (add, remove)
+    if marks:
+        recorded = marks["11"]
+        assert change.before is not None
+        assert recorded is not None
+        assert change.before.mark_labels == recorded.labels
+
+
+def test_an_adopted_page_gets_every_label_and_loses_none() -> None:
+    # The page confsync takes over has no mark: nothing on it is confsync's to remove.
+    taken = page("11", "Sprint 22 - Retrospective", "10", HAND, 1)
+    case = Case(
+        [PARENT_PAGE, _labelled(("platform",))],
+        [LIVE_PARENT, taken],
+        {"11": None},
+        team={"adopt": True},
+    )
+    change = change_at(plan_of(case), SPRINT)
+    assert change.action is Action.UPDATE
+    assert change.before is not None
+    assert change.before.mark_labels is None
+    assert (change.labels.add, change.labels.remove) == (("platform",), ())
+
+
+def test_changes_that_write_no_page_carry_no_labels() -> None:
+    noop = page("11", "Sprint 22 - Retrospective", "10", ours("d-sprint"))
+    moved = page("11", "Sprint 22 - Retrospective", "1", ours("d-sprint"))
+    for live in (noop, moved):
+        plan = plan_of(Case([PARENT_PAGE, _labelled(("platform",))], [LIVE_PARENT, live]))
+        change = change_at(plan, SPRINT)
+        assert change.action in (Action.NOOP, Action.MOVE)
+        assert not change.labels

@@ -164,6 +164,14 @@ def _report_removed(prune: bool) -> Setup:
     return setup
 
 
+async def labels_changed(spec: RepoSpec, site: SandboxSite) -> None:
+    """A label added by hand, then the team's retrospective labels changed in the config."""
+    await site.apply()
+    await site.label_by_hand("PLAT", "Sprint 21 - Retrospective", "keep-me")
+    spec.team_settings["platform"] = {"retrospectives": {"labels": ["retro", "platform"]}}
+    spec.write()
+
+
 NONE = "No changes."
 
 # case → (setup, its summary line, whether apply then converges to "No changes.")
@@ -219,6 +227,11 @@ CASES: dict[str, tuple[Setup, str, bool]] = {
     "parent_exists": (
         parent_exists,
         "Plan: 7 to create, 0 to update, 0 to move, 0 to delete.",
+        True,
+    ),
+    "labels_changed": (
+        labels_changed,
+        "Plan: 0 to create, 2 to update, 0 to move, 0 to delete.",
         True,
     ),
     "deleted_by_hand": (

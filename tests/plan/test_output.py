@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from confsync.errors import PlanError
-from confsync.plan.model import FORMAT_VERSION, Action, Change, PageState, Plan, PlanOrigin
+from confsync.plan.model import (
+    FORMAT_VERSION,
+    Action,
+    Change,
+    LabelChange,
+    PageState,
+    Plan,
+    PlanOrigin,
+)
 from confsync.plan.output import render_json, render_markdown, render_text
 
 ORIGIN = PlanOrigin("0.1.0", "cfg", "abc123")
@@ -146,3 +154,31 @@ def test_minor_format_versions_are_read() -> None:
     data = json.loads(render_json(plan))
     data["format_version"] = FORMAT_VERSION.split(".")[0] + ".9"
     assert Plan.from_json(data) == plan
+
+
+def test_labels_are_shown_and_read_back() -> None:
+    update = Change(
+        address="platform/retrospective/sprint-1",
+        action=Action.UPDATE,
+        space="PLAT",
+        reason="report changed",
+        before=PageState("Sprint 1", None, None, "d0", 2, "11", "r.yaml", ("platform", "retro")),
+        after=PageState("Sprint 1", None, None, "d1"),
+        labels=LabelChange(add=("retrospective", "sprint"), remove=("retro",)),
+    )
+    plan = Plan(ORIGIN, (update, _create(2)))
+
+    assert "    labels: +retrospective +sprint -retro" in render_text(plan).splitlines()
+    assert "- labels: +retrospective +sprint -retro" in render_markdown(plan).splitlines()
+    data = json.loads(render_json(plan))
+    assert data["changes"][0]["labels"] == {"add": ["retrospective", "sprint"], "remove": ["retro"]}
+    assert data["changes"][0]["before"]["mark_labels"] == ["platform", "retro"]
+    assert data["changes"][1]["labels"] == {"add": [], "remove": []}
+    assert Plan.from_json(data) == plan
+
+
+def test_a_plan_file_of_1_2_without_labels_reads_as_no_label_change() -> None:
+    data = json.loads(render_json(Plan(ORIGIN, (_create(1),))))
+    del data["changes"][0]["labels"]
+    (change,) = Plan.from_json(data).changes
+    assert change.labels == LabelChange()
