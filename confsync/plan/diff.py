@@ -14,7 +14,7 @@ import difflib
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -98,6 +98,118 @@ def everything(address: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Ownership:
+    """Which current page is confsync's page of each address."""
+
+    pages: dict[str, Page]
+    """address → the page confsync manages for it."""
+    unfinished: set[str]
+    """Addresses whose page was recognised by its text alone (rule 4): finished by the plan."""
+
+
+def ownership(desired: Sequence[DesiredPage], observation: Observation) -> Ownership:
+    """The rules by which a page is confsync's, most certain first; a page taken by one rule
+    is not looked at by the next. Only rule 1 holds for a page whose report is gone
+    (``deletions``): the others start from a desired page."""
+    views = observation.spaces
+    pages: dict[str, Page] = {}
+
+    # Rule 1, the mark: a page whose ``confsync`` property names an address is that address's
+    # page (the first one listed, should two name it).
+    for view in views.values():
+        for page in view.pages:
+            mark = view.marks.get(page.id)
+            if mark is not None and mark.address not in pages:
+                pages[mark.address] = page
+
+    # Rule 2, the digest: a page whose latest version says ``confsync <digest>`` of a desired
+    # page is that page; no mark need be read for it (a no-op plan reads none).
+    for d in desired:
+        found = views[d.space_key].by_digest.get(d.digest)
+        if found is not None:
+            pages.setdefault(str(d.address), found)
+
+    # Rule 3, stamped but unmarked: a run killed between its page write and its mark left a
+    # page whose version confsync wrote, with the desired title and no mark.
+    for d in desired:
+        if str(d.address) in pages:
+            continue
+        view = views[d.space_key]
+        for page in view.titled(d.title):
+            if (
+                page.id in view.marks
+                and view.marks[page.id] is None
+                and written_by_confsync(page.version.message)
+            ):
+                pages[str(d.address)] = page
+
+    # Rule 4, created but neither stamped nor marked (a Cloud create, killed at once): an
+    # unmarked first version without a message, free of every other rule, showing exactly
+    # the text confsync renders for that title.
+    unfinished: set[str] = set()
+    for d in desired:
+        if str(d.address) in pages:
+            continue
+        view = views[d.space_key]
+        taken = {page.id for page in pages.values()}
+        for page in view.titled(d.title):
+            body = observation.bodies.get(page.id)
+            if (
+                body is not None
+                and page.id not in taken
+                and page.id in view.marks
+                and view.marks[page.id] is None
+                and page.version.number == 1
+                and not written_by_confsync(page.version.message)
+                and body_text(body) == body_text(d.body)
+            ):
+                pages[str(d.address)] = page
+                unfinished.add(str(d.address))
+                break
+    return Ownership(pages, unfinished)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """What every change of one page says alike: which page, where, from which report file,
+    the page as Confluence has it and as the repo wants it. ``change`` makes the Change."""
+
+    address: str
+    space: str
+    source: str
+    before: PageState | None = None
+    after: PageState | None = None
+    parent_address: str | None = None
+
+    def change(
+        self,
+        action: Action,
+        reason: str,
+        *,
+        blocking: bool = False,
+        fields: dict[str, Any] | None = None,
+        body_diff: str = "",
+        attachments: tuple[AttachmentChange, ...] = (),
+        labels: LabelChange | None = None,
+    ) -> Change:
+        return Change(
+            address=self.address,
+            action=action,
+            space=self.space,
+            reason=reason,
+            before=self.before,
+            after=self.after,
+            parent_address=self.parent_address,
+            fields=fields or {},
+            body_diff=body_diff,
+            attachments=attachments,
+            blocking=blocking,
+            source=self.source,
+            labels=labels or LabelChange(),
+        )
+
+
 @dataclass
 class _Differ:
     desired: Sequence[DesiredPage]
@@ -108,52 +220,8 @@ class _Differ:
 
     def __post_init__(self) -> None:
         self.by_address = {str(d.address): d for d in self.desired}
-        # Pages confsync manages, by address: from marks read, then from digests that match.
-        self.managed: dict[str, Page] = {}
-        for view in self.observation.spaces.values():
-            for page in view.pages:
-                mark = view.marks.get(page.id)
-                if mark is not None and mark.address not in self.managed:
-                    self.managed[mark.address] = page
-        for d in self.desired:
-            found = self.view(d).by_digest.get(d.digest)
-            if found is not None:
-                self.managed.setdefault(str(d.address), found)
-        # A page we stamped but whose mark is missing (a run killed between the two writes)
-        # is still ours: recognise it by its title.
-        for d in self.desired:
-            if str(d.address) in self.managed:
-                continue
-            view = self.view(d)
-            for page in view.titled(d.title):
-                if (
-                    page.id in view.marks
-                    and view.marks[page.id] is None
-                    and written_by_confsync(page.version.message)
-                ):
-                    self.managed[str(d.address)] = page
-        # A page a run killed between creating and stamping it has neither message nor mark:
-        # still ours when it is an unmarked first version showing exactly the text we render.
-        self.unfinished: set[str] = set()
-        for d in self.desired:
-            if str(d.address) in self.managed:
-                continue
-            view = self.view(d)
-            taken = {page.id for page in self.managed.values()}
-            for page in view.titled(d.title):
-                body = self.observation.bodies.get(page.id)
-                if (
-                    body is not None
-                    and page.id not in taken
-                    and page.id in view.marks
-                    and view.marks[page.id] is None
-                    and page.version.number == 1
-                    and not written_by_confsync(page.version.message)
-                    and body_text(body) == body_text(d.body)
-                ):
-                    self.managed[str(d.address)] = page
-                    self.unfinished.add(str(d.address))
-                    break
+        owned = ownership(self.desired, self.observation)
+        self.managed, self.unfinished = owned.pages, owned.unfinished
         self.managed_ids = {page.id for page in self.managed.values()}
         self.planned_ids: dict[str, str | None] = {}
 
@@ -257,18 +325,18 @@ class _Differ:
         team = self.teams[d.address.team]
         parent_id, parent_title, problem = self.parent_target(d)
         after = PageState(d.title, parent_title, parent_id, d.digest)
-        common: dict[str, Any] = {
-            "address": str(d.address),
-            "space": d.space_key,
-            "after": after,
-            "parent_address": str(d.parent.address) if d.parent.address else None,
-            "source": d.source,
-        }
+        subject = _Subject(
+            address=str(d.address),
+            space=d.space_key,
+            source=d.source,
+            after=after,
+            parent_address=str(d.parent.address) if d.parent.address else None,
+        )
         if problem is not None:
-            return Change(action=Action.CONFLICT, reason=problem, blocking=True, **common)
+            return subject.change(Action.CONFLICT, problem, blocking=True)
         page = self.managed.get(str(d.address))
         if page is None:
-            return self.new_page(d, view, team, common)
+            return self.new_page(d, view, team, subject)
         self.planned_ids[str(d.address)] = page.id
         at_top = d.parent == ParentRef()
         home = view.space.homepage_id
@@ -277,60 +345,53 @@ class _Differ:
             # Cloud files parentless pages and which parent_matches takes as the top.
             parent_id, parent_title = home, self.title_of(view, home)
             after = PageState(d.title, parent_title, parent_id, d.digest)
-            common["after"] = after
         before = self.state(page, view)
-        common["before"] = before
+        subject = replace(subject, before=before, after=after)
         if str(d.address) in self.unfinished:
             reason = "created by an interrupted run; finishing it"
-            return self.update(d, page, before, after, reason, common)
+            return self.update(d, page, reason, subject)
         if is_unfinished(page):
             # Its files may be half uploaded: update() compares each one, apply redoes what
             # differs and only then writes the finished message.
             reason = "left unfinished by an earlier apply (interrupted or refused); finishing it"
-            return self.update(d, page, before, after, reason, common)
+            return self.update(d, page, reason, subject)
         if before.digest is None:
             reason = f"edited by hand since confsync last wrote it (version {before.version})"
             if team.on_drift == "fail":
-                return Change(
-                    action=Action.DRIFT,
-                    reason=f"{reason}; on_drift is fail: keep the edit in the report file, "
+                return subject.change(
+                    Action.DRIFT,
+                    f"{reason}; on_drift is fail: keep the edit in the report file, "
                     "or set on_drift: overwrite or skip",
                     blocking=True,
                     body_diff=self.hand_edit(page),
-                    **common,
                 )
             if team.on_drift == "skip":
-                return Change(
-                    action=Action.DRIFT,
-                    reason=f"{reason}; skipped",
-                    body_diff=self.hand_edit(page),
-                    **common,
+                return subject.change(
+                    Action.DRIFT, f"{reason}; skipped", body_diff=self.hand_edit(page)
                 )
-            return self.update(d, page, before, after, f"{reason}; overwriting", common)
+            return self.update(d, page, f"{reason}; overwriting", subject)
         stale = self.stale_files(d, page.id) if before.digest == d.digest else []
         if stale:
             listed = ", ".join(stale)
             reason = f"up to date but for {listed}, not the published version: uploading again"
-            return self.update(d, page, before, after, reason, common)
+            return self.update(d, page, reason, subject)
         if before.digest == d.digest:
             if self.parent_matches(d, page, parent_id):
-                return Change(action=Action.NOOP, reason="up to date", **common)
+                return subject.change(Action.NOOP, "up to date")
             if at_top and home is None:
-                return Change(
-                    action=Action.CONFLICT,
-                    reason=f"moved by hand under {before.parent!r}; space {d.space_key} has no "
+                return subject.change(
+                    Action.CONFLICT,
+                    f"moved by hand under {before.parent!r}; space {d.space_key} has no "
                     "homepage to move it back under: move it to the top of the space by hand",
                     blocking=True,
-                    **common,
                 )
             top = "to the top of the space, " if at_top else ""
-            return Change(
-                action=Action.MOVE,
-                reason=f"moved by hand; back {top}under {parent_title}",
+            return subject.change(
+                Action.MOVE,
+                f"moved by hand; back {top}under {parent_title}",
                 fields=_fields(before, after),
-                **common,
             )
-        return self.update(d, page, before, after, "report changed", common)
+        return self.update(d, page, "report changed", subject)
 
     def hand_edit(self, page: Page) -> str:
         """What was changed by hand: the text of the version confsync last wrote against
@@ -345,24 +406,19 @@ class _Differ:
         )
         return _unified(written.body or "", current, names)
 
-    def update(
-        self,
-        d: DesiredPage,
-        page: Page,
-        before: PageState,
-        after: PageState,
-        reason: str,
-        common: dict[str, Any],
-    ) -> Change:
+    def update(self, d: DesiredPage, page: Page, reason: str, subject: _Subject) -> Change:
+        """``page`` written as ``d`` says: ``subject`` has the page as it is and should be."""
+        before, after = subject.before, subject.after
+        assert before is not None
+        assert after is not None
         body = self.observation.bodies.get(page.id)
-        return Change(
-            action=Action.UPDATE,
-            reason=reason,
+        return subject.change(
+            Action.UPDATE,
+            reason,
             fields=_fields(before, after),
             body_diff=_unified(body, d.body) if body is not None else "",
             attachments=self.attachment_changes(d, page.id),
             labels=_label_change(d.labels, before.mark_labels),
-            **common,
         )
 
     def create_reason(self, d: DesiredPage, view: SpaceView) -> str:
@@ -377,53 +433,45 @@ class _Differ:
                 )
         return "new parent page" if d.address.is_parent else "new report"
 
-    def new_page(
-        self, d: DesiredPage, view: SpaceView, team: Team, common: dict[str, Any]
-    ) -> Change:
+    def new_page(self, d: DesiredPage, view: SpaceView, team: Team, subject: _Subject) -> Change:
         taken = next(iter(view.titled(d.title)), None)
         if taken is None or taken.id in self.managed_ids:
             self.planned_ids[str(d.address)] = None
             if taken is not None:
-                return Change(
-                    action=Action.CONFLICT,
-                    reason=f"title {d.title!r} is used by another page confsync manages "
+                return subject.change(
+                    Action.CONFLICT,
+                    f"title {d.title!r} is used by another page confsync manages "
                     f"(page {taken.id}); give the reports distinct titles",
                     blocking=True,
-                    **common,
                 )
-            return Change(
-                action=Action.CREATE,
-                reason=self.create_reason(d, view),
+            return subject.change(
+                Action.CREATE,
+                self.create_reason(d, view),
                 body_diff=_unified("", d.body) if self.texts else "",
                 attachments=self.attachment_changes(d, None),
                 labels=_label_change(d.labels, None),
-                **common,
             )
-        before = self.state(taken, view)
+        subject = replace(subject, before=self.state(taken, view))
         if d.address.is_parent:
             # {create: TITLE} asks for a page of that title to hang the reports under, created
             # when missing. One that exists is used as it is: never taken over, never written,
             # whatever ``adopt`` says (adopt is about report pages).
             self.planned_ids[str(d.address)] = taken.id
-            return Change(
-                action=Action.USE,
-                reason=f"page {taken.id} of that title exists and is not confsync's: the "
-                "reports go under it, and it is left as it is",
-                **{**common, "before": before},
+            return subject.change(
+                Action.USE,
+                f"page {taken.id} of that title exists and is not confsync's: the reports go "
+                "under it, and it is left as it is",
             )
         if not team.adopt:
-            return Change(
-                action=Action.CONFLICT,
-                reason=f"title {d.title!r} is taken by page {taken.id}, which confsync does "
-                f"not manage; set adopt: true for team {team.id} to take it over, or change "
-                "the title",
-                before=before,
+            return subject.change(
+                Action.CONFLICT,
+                f"title {d.title!r} is taken by page {taken.id}, which confsync does not "
+                f"manage; set adopt: true for team {team.id} to take it over, or change the "
+                "title",
                 blocking=True,
-                **{k: v for k, v in common.items() if k != "before"},
             )
         self.planned_ids[str(d.address)] = taken.id
-        common["before"] = before
-        return self.update(d, taken, before, common["after"], "adopting an existing page", common)
+        return self.update(d, taken, "adopting an existing page", subject)
 
     def deletions(self) -> list[Change]:
         """Managed pages whose report is gone: deleted with ``prune: true``, else listed as
@@ -443,23 +491,23 @@ class _Differ:
                     if _is_parent(mark.address)
                     else f"report {mark.source} is gone"
                 )
-                common: dict[str, Any] = {
-                    "address": mark.address,
-                    "space": key,
-                    "before": self.state(page, view),
-                    "source": mark.source,
-                }
+                subject = _Subject(
+                    address=mark.address,
+                    space=key,
+                    source=mark.source,
+                    before=self.state(page, view),
+                )
                 by_hand = not (written_by_confsync(page.version.message) or is_unfinished(page))
                 if not team.prune:
                     edited = "; it was edited by hand since" if by_hand else ""
                     reason = f"{gone}{edited}: it would be deleted with prune: true"
-                    changes.append(Change(action=Action.ORPHAN, reason=reason, **common))
+                    changes.append(subject.change(Action.ORPHAN, reason))
                 elif by_hand:
                     reason = f"{gone}, but it was edited by hand: not deleted"
-                    changes.append(Change(action=Action.DRIFT, reason=reason, **common))
+                    changes.append(subject.change(Action.DRIFT, reason))
                 else:
                     reason = f"{gone} (prune is on)"
-                    changes.append(Change(action=Action.DELETE, reason=reason, **common))
+                    changes.append(subject.change(Action.DELETE, reason))
         return changes
 
 
