@@ -26,7 +26,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from confsync.confluence.api import Confluence
-from confsync.errors import ConfluenceError, ConfsyncError, StaleVersionError
+from confsync.errors import (
+    BadRequestError,
+    ConflictError,
+    ConfluenceError,
+    ConfsyncError,
+    StaleVersionError,
+)
 from confsync.types import ContentProperty, Space
 
 __all__ = [
@@ -143,6 +149,10 @@ def ci_job_url() -> str | None:
     return os.environ.get("CI_JOB_URL") or None
 
 
+_REFUSALS = 3
+"""Creates of a lease refused while no lease is there, before the refusal is the answer."""
+
+
 class SpaceLocks:
     """Hold the lease of each space for the duration of an ``async with``.
 
@@ -208,11 +218,20 @@ class SpaceLocks:
 
     async def _acquire(self, space: Space) -> ContentProperty:
         deadline = self.clock() + self.timeout
+        refused = 0
         while True:
             # Created atomically, or refused because it exists: a free space costs one request.
-            created = await self.confluence.create_space_property(
-                space, LOCK_KEY, self.lease().to_json()
-            )
+            try:
+                created = await self.confluence.create_space_property(
+                    space, LOCK_KEY, self.lease().to_json()
+                )
+            except (BadRequestError, ConflictError):
+                # Refused, yet not there when looked at: its holder released it in between.
+                # Refused again and again, the refusal is about something else: say it.
+                refused += 1
+                if refused >= _REFUSALS:
+                    raise
+                continue
             if created is not None:
                 return created
             current = await self.confluence.space_property(space, LOCK_KEY)

@@ -282,10 +282,9 @@ class _Differ:
         )
 
     def files_on(self, d: DesiredPage, page_id: str) -> tuple[Attachment, ...]:
+        # None: the space's files were not read, because no desired page there has any.
         files = self.view(d).files
-        if files is not None:
-            return files.get(page_id, ())
-        return self.observation.attachments.get(page_id, ())
+        return files.get(page_id, ()) if files is not None else ()
 
     def stale_files(self, d: DesiredPage, page_id: str) -> list[str]:
         """Files of a page that says it is up to date, which are not the ones its digest

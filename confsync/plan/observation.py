@@ -114,8 +114,6 @@ class Observation:
     spaces: Mapping[str, SpaceView]
     bodies: Mapping[str, str] = field(default_factory=dict)
     """page id → storage body, for pages the plan updates (for the reviewer's body diff)."""
-    attachments: Mapping[str, tuple[Attachment, ...]] = field(default_factory=dict)
-    """page id → current attachments, for pages the plan updates and that carry files."""
     written: Mapping[str, Page] = field(default_factory=dict)
     """page id → the page as confsync last wrote it (an earlier version, with its body), for
     pages edited by hand since: the reviewer sees what the hand edit changed."""

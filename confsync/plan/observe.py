@@ -135,33 +135,23 @@ async def _last_written(confluence: Confluence, page: Page) -> Page | None:
 
 
 async def observe_details(
-    confluence: Confluence, plan: Plan, desired: Sequence[DesiredPage], observation: Observation
+    confluence: Confluence, plan: Plan, observation: Observation
 ) -> Observation:
     """The observation plus what reviewers and apply need of the pages the plan touches: the
-    current bodies and files of updated pages, the hand edits of drifted pages (the version
-    confsync last wrote), and the trash of spaces where pages are created."""
-    # Files already read in bulk with their space are not read again page by page.
-    with_files = {
-        str(d.address)
-        for d in desired
-        if d.attachments and observation.spaces[d.space_key].files is None
-    }
+    current bodies of updated pages, the hand edits of drifted pages (the version confsync
+    last wrote), and the trash of spaces where pages are created. Their files were read in
+    bulk with their space."""
 
-    def ids(*actions: Action, among: set[str] | None = None) -> list[str]:
+    def ids(*actions: Action) -> list[str]:
         return [
             c.before.page_id
             for c in plan.changes
-            if c.action in actions
-            and (among is None or c.address in among)
-            and c.before is not None
-            and c.before.page_id is not None
+            if c.action in actions and c.before is not None and c.before.page_id is not None
         ]
 
     updated, drifted = ids(Action.UPDATE), ids(Action.DRIFT)
-    file_ids = ids(Action.UPDATE, among=with_files)
     created_in = sorted({c.space for c in plan.changes if c.action is Action.CREATE})
     pages = await _gather(confluence.page(i, body=True) for i in [*updated, *drifted])
-    files: list[list[Attachment]] = await _gather(confluence.attachments(i) for i in file_ids)
     written = await _gather(_last_written(confluence, p) for p in pages[len(updated) :])
     trash = await _gather(
         confluence.trashed_pages(observation.spaces[key].space) for key in created_in
@@ -169,7 +159,6 @@ async def observe_details(
     return Observation(
         spaces=observation.spaces,
         bodies={**observation.bodies, **{p.id: p.body or "" for p in pages}},
-        attachments={i: tuple(a) for i, a in zip(file_ids, files, strict=True)},
         written={p.id: w for p, w in zip(pages[len(updated) :], written, strict=True) if w},
         trashed={key: tuple(found) for key, found in zip(created_in, trash, strict=True)},
     )

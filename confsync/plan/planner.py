@@ -31,5 +31,5 @@ async def make_plan(
     first = diff(desired, observation, teams, origin, scope=scope, texts=False)
     if not first.has_changes and not first.count(Action.DRIFT):
         return first
-    detailed = await observe_details(confluence, first, desired, observation)
+    detailed = await observe_details(confluence, first, observation)
     return diff(desired, detailed, teams, origin, scope=scope)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from confsync.confluence.api import Confluence
+from confsync.errors import BadRequestError
 from confsync.lock import LOCK_KEY, Lease, LockError, SpaceLocks, force_unlock
 
 pytestmark = pytest.mark.anyio
@@ -188,3 +189,34 @@ async def test_a_lease_held_on_another_machine_is_waited_out(confluence: Conflue
     clock.now += 61
     async with SpaceLocks(confluence, [SPACE], clock=clock) as successor:
         assert await holder(confluence) == successor.lock_id
+
+
+class _ReleasedInBetween:
+    """A Confluence whose first lease creates are refused as if a lease were there, one that
+    its holder releases before it can be read (the race of many applies starting at once)."""
+
+    def __init__(self, confluence: Confluence, refusals: int) -> None:
+        self._confluence, self.refusals = confluence, refusals
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._confluence, name)
+
+    async def create_space_property(self, *args: object, **kwargs: object) -> object:
+        if self.refusals:
+            self.refusals -= 1
+            raise BadRequestError("A property with this key already exists", status=400)
+        return await self._confluence.create_space_property(*args, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_lease_released_between_refusal_and_read_is_taken(confluence: Confluence) -> None:
+    racing = _ReleasedInBetween(confluence, refusals=2)
+    async with SpaceLocks(racing, [SPACE]) as locks:  # type: ignore[arg-type]
+        assert await holder(confluence) == locks.lock_id
+
+
+async def test_a_create_refused_again_and_again_is_the_error_shown(confluence: Confluence) -> None:
+    racing = _ReleasedInBetween(confluence, refusals=10)
+    with pytest.raises(BadRequestError, match="already exists"):
+        async with SpaceLocks(racing, [SPACE]):  # type: ignore[arg-type]
+            pass
+    assert await holder(confluence) is None
