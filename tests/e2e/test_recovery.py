@@ -33,20 +33,27 @@ MOB_TITLES = ["MOB Home", "Retrospectives", "Sprint 9 - Retrospective"]
 
 @dataclass
 class KillSwitch(httpx.AsyncBaseTransport):
-    """Kills the apply (cancels its task) right after the ``after``-th write has been answered:
-    the write reached Confluence, whatever was to follow it never happens."""
+    """Kills the apply right after the ``after``-th write has been answered: the write reached
+    Confluence, whatever was to follow it never happens. Its task is cancelled, and, since
+    in-process a cancellation lands only at the next real suspension, every request after the
+    kill fails as the cancellation would (a dead process sends nothing more)."""
 
     inner: httpx.AsyncBaseTransport
     after: int
     task: asyncio.Task[object] | None = None
     writes: int = 0
+    dead: bool = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.dead:
+            raise asyncio.CancelledError
         response = await self.inner.handle_async_request(request)
         if request.method != "GET":
             self.writes += 1
-            if self.writes == self.after and self.task is not None:
-                self.task.cancel()
+            if self.writes == self.after:
+                self.dead = True
+                if self.task is not None:
+                    self.task.cancel()
         return response
 
 
@@ -79,7 +86,7 @@ async def test_apply_killed_after_a_write_then_applied_again(repo: RepoSpec, sha
         switch.task = task
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert switch.writes >= after
+    assert switch.writes == after  # the kill lands at that very write
     counts = Counter(await site.titles("PLAT"))
     assert max(counts.values()) == 1, counts  # a kill never doubles a page
 

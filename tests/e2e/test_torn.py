@@ -162,6 +162,7 @@ async def test_a_kill_at_any_write_of_an_update_leaves_nothing_torn(
             switch.task = task
             with pytest.raises(asyncio.CancelledError):
                 await task
+        assert switch.writes == after  # the kill lands at that very write
 
         # Killed: every page is whole (of either commit) or says it is unfinished.
         killed = await _judge(site, one=first, two=second)
