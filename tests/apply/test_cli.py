@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,15 +16,6 @@ from tests.plan.cli import confsync
 from tests.plan.sandbox_repo import RepoSpec, SandboxSite
 from tests.plan.test_golden import edit_sprint_22
 from tests.support.generated import README
-
-
-@pytest.fixture
-def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RepoSpec:
-    monkeypatch.chdir(tmp_path)
-    made = RepoSpec(tmp_path / "repo")
-    made.root.mkdir()
-    made.write()
-    return made
 
 
 def titles(spec: RepoSpec) -> list[str]:

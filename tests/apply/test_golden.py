@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -37,10 +36,10 @@ from confsync.apply_output import (
     text_lines,
 )
 from tests.plan.sandbox_repo import RepoSpec, SandboxSite
-from tests.plan.test_golden import edit_sprint_22
+from tests.plan.test_golden import first_publish, report_edited
+from tests.support.golden import compare_golden
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("CONFSYNC_UPDATE_GOLDEN") == "1"
 VIEWS = ("result.txt", "result.md", "result.json")
 
 
@@ -63,15 +62,7 @@ def views(document: dict[str, Any]) -> dict[str, str]:
 
 
 def compare(case: str, produced: dict[str, str]) -> None:
-    folder = GOLDEN / case
-    if UPDATE:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in produced.items():
-            (folder / name).write_text(text)
-    for name, text in produced.items():
-        path = folder / name
-        assert path.is_file(), f"{path} is missing: run CONFSYNC_UPDATE_GOLDEN=1 pytest tests/apply"
-        assert text == path.read_text(), f"{path} differs (refresh: see the module docstring)"
+    compare_golden(GOLDEN / case, produced, suite="tests/apply")
 
 
 def assert_views_agree(document: dict[str, Any]) -> None:
@@ -119,17 +110,8 @@ def assert_views_agree(document: dict[str, Any]) -> None:
 Scene = Callable[[RepoSpec, SandboxSite], Awaitable[None]]
 
 
-async def first_publish(spec: RepoSpec, site: SandboxSite) -> None:
-    pass
-
-
 async def nothing_to_do(spec: RepoSpec, site: SandboxSite) -> None:
     await site.apply()
-
-
-async def report_edited(spec: RepoSpec, site: SandboxSite) -> None:
-    await site.apply()
-    edit_sprint_22(spec)
 
 
 async def report_removed(spec: RepoSpec, site: SandboxSite) -> None:
@@ -166,15 +148,6 @@ CASES: dict[str, tuple[Scene, Scene | None, str | None]] = {
         "Apply complete: 5 changed, 3 failed.",
     ),
 }
-
-
-@pytest.fixture
-def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RepoSpec:
-    monkeypatch.chdir(tmp_path)
-    made = RepoSpec(tmp_path / "repo")
-    made.root.mkdir()
-    made.write()
-    return made
 
 
 async def applied(spec: RepoSpec, case: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import subprocess
 from collections.abc import Awaitable, Callable
@@ -30,9 +29,9 @@ from confsync.plan.model import Plan
 from confsync.plan.output import render_json, render_markdown, render_text
 from tests.plan.cli import CliResult, confsync
 from tests.plan.sandbox_repo import RepoSpec, SandboxSite
+from tests.support.golden import compare_golden
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("CONFSYNC_UPDATE_GOLDEN") == "1"
 
 _ID_FIELDS = ("page_id", "parent_id", "attachment_id")
 
@@ -73,15 +72,7 @@ def views(plan: Plan) -> dict[str, str]:
 
 
 def compare(case: str, produced: dict[str, str]) -> None:
-    folder = GOLDEN / case
-    if UPDATE:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in produced.items():
-            (folder / name).write_text(text)
-    for name, text in produced.items():
-        path = folder / name
-        assert path.is_file(), f"{path} is missing: run CONFSYNC_UPDATE_GOLDEN=1 pytest tests/plan"
-        assert text == path.read_text(), f"{path} differs (refresh: see the module docstring)"
+    compare_golden(GOLDEN / case, produced, suite="tests/plan")
 
 
 # ---- the cases: each changes the repo or Confluence; the test then plans ----------------------
@@ -240,15 +231,6 @@ CASES: dict[str, tuple[Setup, str, bool]] = {
         True,
     ),
 }
-
-
-@pytest.fixture
-def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RepoSpec:
-    monkeypatch.chdir(tmp_path)
-    made = RepoSpec(tmp_path / "repo")
-    made.root.mkdir()
-    made.write()
-    return made
 
 
 @pytest.mark.anyio
