@@ -31,6 +31,7 @@ from confsync.errors import (
     ConflictError,
     ConfluenceError,
     ConfsyncError,
+    PermissionDeniedError,
     StaleVersionError,
 )
 from confsync.types import ContentProperty, Space
@@ -225,6 +226,13 @@ class SpaceLocks:
                 created = await self.confluence.create_space_property(
                     space, LOCK_KEY, self.lease().to_json()
                 )
+            except PermissionDeniedError as exc:
+                raise LockError(
+                    f"cannot take the apply lock of space {space.key}: {exc} The lock is a "
+                    "space property, and Confluence lets only the space's admins write those "
+                    f"(Cloud: the 'Admin' space permission). Give the account Admin on space "
+                    f"{space.key}; confsync check names what else it needs."
+                ) from exc
             except (BadRequestError, ConflictError):
                 # Refused, yet not there when looked at: its holder released it in between.
                 # Refused again and again, the refusal is about something else: say it.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from confsync.confluence.api import Confluence
-from confsync.errors import BadRequestError
+from confsync.errors import BadRequestError, PermissionDeniedError
 from confsync.lock import LOCK_KEY, Lease, LockError, SpaceLocks, force_unlock
 
 pytestmark = pytest.mark.anyio
@@ -220,3 +220,20 @@ async def test_a_create_refused_again_and_again_is_the_error_shown(confluence: C
         async with SpaceLocks(racing, [SPACE]):  # type: ignore[arg-type]
             pass
     assert await holder(confluence) is None
+
+
+class _NotAdmin(_ReleasedInBetween):
+    """An account that may edit pages but not the space: space properties are refused."""
+
+    async def create_space_property(self, *args: object, **kwargs: object) -> object:
+        raise PermissionDeniedError("Cannot create the space property (403).", status=403)
+
+
+async def test_an_account_that_may_not_write_space_properties_is_told_what_to_grant(
+    confluence: Confluence,
+) -> None:
+    with pytest.raises(LockError) as refused:
+        async with SpaceLocks(_NotAdmin(confluence, refusals=0), [SPACE]):  # type: ignore[arg-type]
+            pass
+    assert "Admin on space DEMO" in str(refused.value)
+    assert "(403)" in str(refused.value)
