@@ -53,3 +53,26 @@ async def test_a_parent_created_by_confsync_is_still_its_own(repo: RepoSpec) -> 
     assert mark is not None
     assert mark.address == PARENT
     assert [c.action for c in (await site.plan()).changes if c.address == PARENT] == [Action.NOOP]
+
+
+@pytest.mark.anyio
+async def test_a_team_overrides_its_parent_pages_template(repo: RepoSpec) -> None:
+    templates = repo.root / "templates"
+    templates.mkdir()
+    (templates / "parent.xml.j2").write_text(
+        "<p>All {{ kind_label|lower }} of {{ team_name }}.</p>"
+        '<ac:structured-macro ac:name="children"><ac:parameter ac:name="sort">title'
+        "</ac:parameter></ac:structured-macro>"
+    )
+    repo.team_settings["platform"] = {"templates": "templates"}
+    repo.write()
+    site = SandboxSite(repo, in_memory=True)
+
+    await site.apply()
+
+    ours = await site.page("PLAT", "Retrospectives")
+    assert "All retrospectives of Platform Team." in (ours.body or "")
+    assert 'ac:name="sort">title<' in (ours.body or "")
+    theirs = await site.page("MOB", "Retrospectives")  # the other team keeps confsync's own
+    assert "published by confsync from the team's repository" in (theirs.body or "")
+    assert not (await site.plan()).has_changes
