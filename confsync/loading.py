@@ -24,6 +24,7 @@ from confsync.errors import InputError, Problem
 from confsync.paths import MAX_TEMPLATE_BYTES, Refused, Why, inside, printable, sandbox_file
 from confsync.render.titles import TitleContext, TitleTemplateError, check_template, render_title
 from confsync.reports import HealthCheck, Retrospective, report_adapter
+from confsync.text import title_key
 from confsync.types import PageAddress, ReportKind
 from confsync.validation import field_path, problems_from
 from confsync.yamlio import Document, Loc, read_yaml
@@ -354,7 +355,7 @@ def _collisions(
             parent = config.kind_settings(team, kind.value).parent
             if not isinstance(parent, CreateParent):
                 continue
-            key = (team.space.upper(), parent.create.casefold())
+            key = (team.space.upper(), title_key(parent.create))
             where = f"{kind.value} parent page of team {team.id!r}"
             if key in titles:
                 kind_loc: Loc = (
@@ -392,7 +393,7 @@ def _collisions(
             )
             continue
         by_address[loaded.address] = loaded
-        key = (loaded.team.space.upper(), loaded.title.casefold())
+        key = (loaded.team.space.upper(), title_key(loaded.title))
         if key in titles:
             taken_by, taken_title = titles[key]
             if isinstance(taken_by, Path):

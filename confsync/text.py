@@ -43,7 +43,16 @@ __all__ = [
     "long_text_problem",
     "name_problem",
     "one_line",
+    "title_key",
 ]
+
+
+def title_key(title: str) -> str:
+    """How Confluence tells page titles apart in a space: without regard to case, lower-cased
+    as Java lower-cases (which ``str.lower`` follows). Not ``casefold``: that also merges "ß"
+    with "ss", two titles Confluence keeps apart, and would report a collision there is not."""
+    return title.lower()
+
 
 MAX_TITLE_LENGTH = 255
 """Confluence refuses a longer page title with a 400 (docs/confluence-notes.md): checked on the

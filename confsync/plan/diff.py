@@ -36,6 +36,7 @@ from confsync.plan.observation import (
     is_unfinished,
     written_by_confsync,
 )
+from confsync.text import title_key
 from confsync.types import Attachment, DesiredPage, Page, PageAddress, ParentRef
 
 __all__ = ["body_text", "diff", "everything"]
@@ -423,7 +424,7 @@ class _Differ:
     def create_reason(self, d: DesiredPage, view: SpaceView) -> str:
         trashed = self.observation.trashed.get(view.space.key, ())
         for page in trashed:
-            if page.title.casefold() == d.title.casefold() and written_by_confsync(
+            if title_key(page.title) == title_key(d.title) and written_by_confsync(
                 page.version.message
             ):
                 return (

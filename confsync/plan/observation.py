@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from confsync.text import title_key
 from confsync.types import Attachment, ManagedMark, Page, Space
 
 __all__ = [
@@ -99,13 +100,13 @@ class SpaceView:
 
     def titled(self, title: str) -> list[Page]:
         """Pages whose title equals ``title`` regardless of case, as Confluence compares."""
-        return self._by_title.get(title.casefold(), [])
+        return self._by_title.get(title_key(title), [])
 
     @cached_property
     def _by_title(self) -> dict[str, list[Page]]:
         found: dict[str, list[Page]] = {}
         for page in self.pages:
-            found.setdefault(page.title.casefold(), []).append(page)
+            found.setdefault(title_key(page.title), []).append(page)
         return found
 
 

@@ -16,6 +16,7 @@ from confsync.confluence.api import Confluence
 from confsync.errors import NotFoundError
 from confsync.plan.model import Action, Plan
 from confsync.plan.observation import Observation, SpaceView, digest_in, written_by_confsync
+from confsync.text import title_key
 from confsync.types import Attachment, DesiredPage, ManagedMark, Page, ParentRef, Space
 
 __all__ = ["observe", "observe_details"]
@@ -34,7 +35,7 @@ def _mark_candidates(
     digests = {d.digest for d in desired}
     written = {digest_in(p.version.message) for p in pages}
     unmatched = [d for d in desired if d.digest not in written]
-    unmatched_titles = {d.title.casefold() for d in unmatched}
+    unmatched_titles = {title_key(d.title) for d in unmatched}
     # A page at the space's top that drifted and was renamed by hand is found by its mark
     # only: read the marks of the top-level pages, which are few, when such a page is missing.
     roots = {None, homepage_id} if any(d.parent == ParentRef() for d in unmatched) else set()
@@ -49,7 +50,7 @@ def _mark_candidates(
         # parent may be changing in this very plan, so not only under unchanged parents).
         under_ours = page.parent_id in ours_ids
         at_top = page.parent_id in roots and page.id != homepage_id
-        if ours or under_ours or at_top or page.title.casefold() in unmatched_titles:
+        if ours or under_ours or at_top or title_key(page.title) in unmatched_titles:
             candidates.append(page.id)
     return candidates
 
@@ -59,7 +60,7 @@ def _unfinished_candidates(
 ) -> list[str]:
     """Unmarked first versions without our message, titled like a page we would create: what a
     run killed between creating a page and stamping it leaves. Their bodies tell (diff)."""
-    titles = {d.title.casefold() for d in desired}
+    titles = {title_key(d.title) for d in desired}
     return [
         p.id
         for p in pages
@@ -67,7 +68,7 @@ def _unfinished_candidates(
         and marks[p.id] is None
         and p.version.number == 1
         and not written_by_confsync(p.version.message)
-        and p.title.casefold() in titles
+        and title_key(p.title) in titles
     ]
 
 

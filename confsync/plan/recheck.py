@@ -13,6 +13,7 @@ import asyncio
 
 from confsync.confluence.api import Confluence
 from confsync.plan.model import Action, Change, Plan
+from confsync.text import title_key
 
 __all__ = ["moved_on"]
 
@@ -47,7 +48,7 @@ async def moved_on(plan: Plan, confluence: Confluence) -> list[str]:
     taken = dict(zip(spaces, listings, strict=True))
     for change in creates:
         assert change.after is not None
-        if change.after.title.casefold() in taken[change.space]:
+        if title_key(change.after.title) in taken[change.space]:
             problems.append(
                 f"{change.address}: a page titled {change.after.title!r} now exists in space "
                 f"{change.space}"
@@ -57,4 +58,4 @@ async def moved_on(plan: Plan, confluence: Confluence) -> list[str]:
 
 async def _titles(confluence: Confluence, key: str) -> set[str]:
     space = await confluence.space(key)
-    return {page.title.casefold() for page in await confluence.pages_in_space(space)}
+    return {title_key(page.title) for page in await confluence.pages_in_space(space)}
