@@ -37,6 +37,7 @@ from confsync.render.notice import notice
 from confsync.render.pages import PageFile, PageRenderer, RenderError, previous_of
 from confsync.render.pdf import print_inputs
 from confsync.reports import HealthCheck
+from confsync.text import title_key
 from confsync.types import DesiredAttachment, DesiredPage, PageAddress, ParentRef, ReportKind
 
 __all__ = [
@@ -72,10 +73,36 @@ def digest_of(value: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
 
-def _parent_ref(config: Config, team: Team, kind: ReportKind) -> ParentRef:
+def _shared_key(team: Team, setting: CreateParent) -> tuple[str, str]:
+    return team.space.upper(), title_key(setting.create)
+
+
+def _sharers(repo: Repo) -> dict[tuple[str, str], list[tuple[Team, ReportKind]]]:
+    """Per space and title of a created parent: the teams and kinds whose reports hang under
+    it, by team id then kind. The first is its owner: the parent page's address is the
+    owner's, and the page is one, whatever number of teams name its title."""
+    found: dict[tuple[str, str], list[tuple[Team, ReportKind]]] = {}
+    for loaded in repo.reports:
+        setting = repo.config.kind_settings(loaded.team, loaded.kind.value).parent
+        if isinstance(setting, CreateParent):
+            users = found.setdefault(_shared_key(loaded.team, setting), [])
+            if (loaded.team, loaded.kind) not in users:
+                users.append((loaded.team, loaded.kind))
+    for users in found.values():
+        users.sort(key=lambda user: (user[0].id, user[1].value))
+    return found
+
+
+def _parent_ref(
+    config: Config,
+    team: Team,
+    kind: ReportKind,
+    sharers: dict[tuple[str, str], list[tuple[Team, ReportKind]]],
+) -> ParentRef:
     parent = config.kind_settings(team, kind.value).parent
     if isinstance(parent, CreateParent):
-        return ParentRef(address=PageAddress.parent_of(team.id, kind))
+        owner, owner_kind = sharers[_shared_key(team, parent)][0]
+        return ParentRef(address=PageAddress.parent_of(owner.id, owner_kind))
     if isinstance(parent, ExistingParent):
         text = parent.existing
         return ParentRef(page_id=text) if text.isdigit() else ParentRef(title=text)
@@ -209,16 +236,19 @@ def desired_pages(repo: Repo) -> list[DesiredPage]:
         if isinstance(loaded.report, HealthCheck):
             history.setdefault(loaded.team.id, []).append(loaded.report)
 
+    sharers = _sharers(repo)
     parents: dict[PageAddress, DesiredPage] = {}
     pages: list[DesiredPage] = []
     for loaded in repo.reports:
         team, kind = loaded.team, loaded.kind
-        parent = _parent_ref(repo.config, team, kind)
+        parent = _parent_ref(repo.config, team, kind, sharers)
         settings = repo.config.kind_settings(team, kind.value)
         if parent.address is not None and parent.address not in parents:
             assert isinstance(settings.parent, CreateParent)
+            users = sharers[_shared_key(team, settings.parent)]
+            owner, owner_kind = users[0]
             parents[parent.address] = _parent_page(
-                repo.config, renderer(team), team, kind, settings.parent
+                repo.config, renderer(owner), users, owner_kind, settings.parent
             )
         attachments = _attachments(repo, loaded, settings)
         files = [
@@ -311,10 +341,17 @@ def _with_notice(config: Config, source: str, body: str) -> str:
 
 
 def _parent_page(
-    config: Config, renderer: PageRenderer, team: Team, kind: ReportKind, setting: CreateParent
+    config: Config,
+    renderer: PageRenderer,
+    users: list[tuple[Team, ReportKind]],
+    kind: ReportKind,
+    setting: CreateParent,
 ) -> DesiredPage:
+    """The parent page of ``users`` (its owner first), rendered with the owner's templates."""
+    team = users[0][0]
     address = PageAddress.parent_of(team.id, kind)
-    inputs = {"title": setting.create, "team_name": team.name, "kind_label": _KIND_LABELS[kind]}
+    names = ", ".join(dict.fromkeys(user.name for user, _ in users))
+    inputs = {"title": setting.create, "team_name": names, "kind_label": _KIND_LABELS[kind]}
     body = _body_digest(renderer, "parent", config, "confsync.yaml", parent=inputs)
 
     def render() -> str:
@@ -324,9 +361,9 @@ def _parent_page(
             raise RenderError(f"cannot render a page: confsync.yaml: {exc}") from exc
 
     root = ParentRef()
-    # A parent page holds one team's reports of one kind: the team id is its one label
-    # (the kind's label would list it among the reports of that kind).
-    labels = (team.id,)
+    # A parent page holds its teams' reports: their ids are its labels (the kind's label
+    # would list it among the reports of that kind).
+    labels = tuple(sorted({user.id for user, _ in users}))
     return DesiredPage(
         address=address,
         space_key=team.space,

@@ -350,32 +350,15 @@ def _collisions(
     # key → (what holds the title, the title): a report's is named only if a problem needs it.
     titles: dict[tuple[str, str], tuple[str | Path, str]] = {}
 
-    for index, team in enumerate(config.teams):
+    # Created parents of one title in one space are one page, shared by the teams naming it
+    # (desired.py): not a collision, but a report may not take their title.
+    for team in config.teams:
         for kind in ReportKind:
             parent = config.kind_settings(team, kind.value).parent
-            if not isinstance(parent, CreateParent):
-                continue
-            key = (team.space.upper(), title_key(parent.create))
-            where = f"{kind.value} parent page of team {team.id!r}"
-            if key in titles:
-                kind_loc: Loc = (
-                    "teams",
-                    index,
-                    "retrospectives" if kind is ReportKind.RETROSPECTIVE else "health_checks",
-                )
-                line, column = document.positions.of_value((*kind_loc, "parent"))
-                problems.append(
-                    Problem(
-                        config_display,
-                        line,
-                        column,
-                        field_path((*kind_loc, "parent")),
-                        f"title {parent.create!r} in space {team.space} is taken by the "
-                        f"{titles[key][0]}; give this team's parent a title of its own",
-                    )
-                )
-            else:
-                titles[key] = (where, parent.create)
+            if isinstance(parent, CreateParent):
+                key = (team.space.upper(), title_key(parent.create))
+                where = f"{kind.value} parent page of team {team.id!r}"
+                titles.setdefault(key, (where, parent.create))
 
     for loaded in reports:
         first = by_address.get(loaded.address)

@@ -124,6 +124,20 @@ def ownership(desired: Sequence[DesiredPage], observation: Observation) -> Owner
             if mark is not None and mark.address not in pages:
                 pages[mark.address] = page
 
+    # Rule 1b, a shared parent handed over: a created parent page is shared by every team that
+    # names its title in its space, and its mark names the first of them. When that team stops
+    # using it, the page, marked for an address no desired page has now, is the parent the
+    # others still ask for (same title, same space): kept, and marked anew.
+    wanted = {str(d.address) for d in desired}
+    for d in desired:
+        if not d.address.is_parent or str(d.address) in pages:
+            continue
+        view = views[d.space_key]
+        for page in view.titled(d.title):
+            mark = view.marks.get(page.id)
+            if mark is not None and _is_parent(mark.address) and mark.address not in wanted:
+                pages[str(d.address)] = page
+
     # Rule 2, the digest: a page whose latest version says ``confsync <digest>`` of a desired
     # page is that page; no mark need be read for it (a no-op plan reads none).
     for d in desired:
@@ -224,6 +238,8 @@ class _Differ:
         owned = ownership(self.desired, self.observation)
         self.managed, self.unfinished = owned.pages, owned.unfinished
         self.managed_ids = {page.id for page in self.managed.values()}
+        # Pages some desired page is published to (a page may also be marked for a gone one).
+        self.desired_ids = {p.id for a, p in self.managed.items() if a in self.by_address}
         self.planned_ids: dict[str, str | None] = {}
 
     def view(self, page: DesiredPage) -> SpaceView:
@@ -346,6 +362,10 @@ class _Differ:
             parent_id, parent_title = home, self.title_of(view, home)
             after = PageState(d.title, parent_title, parent_id, d.digest)
         before = self.state(page, view)
+        mark = view.marks.get(page.id)
+        if mark is not None and mark.address != str(d.address):
+            # Handed over (rule 1b): the mark names the team that owned it; apply writes anew.
+            before = replace(before, mark_source=None)
         subject = replace(subject, before=before, after=after)
         if str(d.address) in self.unfinished:
             reason = "created by an interrupted run; finishing it"
@@ -483,6 +503,8 @@ class _Differ:
                 mark = view.marks.get(page.id)
                 if mark is None or mark.address in self.by_address or not self.scope(mark.address):
                     continue
+                if page.id in self.desired_ids:
+                    continue  # a shared parent handed over to another address (rule 1b)
                 team = self.teams.get(_team_of(mark.address))
                 if team is None:
                     continue

@@ -76,3 +76,74 @@ async def test_a_team_overrides_its_parent_pages_template(repo: RepoSpec) -> Non
     theirs = await site.page("MOB", "Retrospectives")  # the other team keeps confsync's own
     assert "published by confsync from the team's repository" in (theirs.body or "")
     assert not (await site.plan()).has_changes
+
+
+async def _retrospectives(site: SandboxSite) -> tuple[str, list[str], str | None]:
+    """PLAT's "Retrospectives": its id, its children's titles, and the address its mark names."""
+    parent = await site.page("PLAT", "Retrospectives")
+    async with site.backend() as confluence:
+        space = await confluence.space("PLAT")
+        children = [p.title for p in await confluence.pages_in_space(space)]
+        under = sorted(
+            p.title for p in await confluence.pages_in_space(space) if p.parent_id == parent.id
+        )
+        mark = await confluence.get_mark(parent.id)
+    assert children.count("Retrospectives") == 1
+    return parent.id, under, mark.address if mark else None
+
+
+def _share_plat(repo: RepoSpec) -> None:
+    """Both teams in space PLAT, both asking for a "Retrospectives" parent (the default)."""
+    repo.team_settings["mobile"] = {"space": "PLAT"}
+    repo.write()
+
+
+@pytest.mark.anyio
+async def test_two_teams_of_one_space_share_one_created_parent(repo: RepoSpec) -> None:
+    _share_plat(repo)
+    site = SandboxSite(repo, in_memory=True)
+
+    await site.apply()
+
+    _, under, owner = await _retrospectives(site)
+    assert under == [
+        "Sprint 21 - Retrospective",
+        "Sprint 22 - Retrospective",
+        "Sprint 9 - Retrospective",
+    ]
+    assert owner == "mobile/retrospective/parent"  # the first team by id
+    body = (await site.page("PLAT", "Retrospectives")).body or ""
+    assert "Mobile Team, Platform Team" in body
+    assert not (await site.plan()).has_changes
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("prune", [False, True])
+async def test_a_shared_parent_is_kept_while_a_team_uses_it(repo: RepoSpec, prune: bool) -> None:
+    _share_plat(repo)
+    site = SandboxSite(repo, in_memory=True)
+    await site.apply()
+    page_id, _, _ = await _retrospectives(site)
+
+    # The owner leaves: the page stays, handed over to the team still using it.
+    repo.team_settings["mobile"] = {
+        "space": "PLAT",
+        "prune": prune,
+        "retrospectives": {"parent": "none"},
+    }
+    repo.write()
+    plan = await site.apply()
+    assert not [c for c in plan.changes if c.action is Action.DELETE]
+    kept, under, owner = await _retrospectives(site)
+    assert (kept, owner) == (page_id, "platform/retrospective/parent")
+    assert under == ["Sprint 21 - Retrospective", "Sprint 22 - Retrospective"]
+    assert not (await site.plan()).has_changes
+
+    # The last team leaves too: deleted with prune on, kept (an orphan) with prune off.
+    repo.team_settings["platform"] = {"prune": prune, "retrospectives": {"parent": "none"}}
+    repo.write()
+    plan = await site.plan()
+    (last,) = [c for c in plan.changes if c.address == "platform/retrospective/parent"]
+    assert last.action is (Action.DELETE if prune else Action.ORPHAN)
+    await site.apply()
+    assert ("Retrospectives" in await site.titles("PLAT")) is not prune
