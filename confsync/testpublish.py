@@ -31,6 +31,7 @@ from confsync.config import Config, CreateParent, ExistingParent, Team
 from confsync.confluence.api import Confluence
 from confsync.errors import AuthError, ConfluenceError, ConfsyncError, PermissionDeniedError
 from confsync.loading import Repo
+from confsync.lock import LockError, SpaceLocks
 from confsync.render.pages import PageFile, PageRenderer, RenderError
 from confsync.reports import HealthCheck, Retrospective
 from confsync.setup_check import find_parent
@@ -154,6 +155,17 @@ async def _preflight(confluence: Confluence, team: Team, space: Space) -> None:
             )
 
 
+async def _lock_and_release(confluence: Confluence, space: Space) -> None:
+    """Take the space's apply lock and give it back, as apply does. Held by a running apply,
+    it proves nothing either way: that is not a refusal."""
+    try:
+        async with SpaceLocks(confluence, [space.key], timeout=0):
+            pass
+    except LockError as exc:
+        if isinstance(exc.__cause__, ConfluenceError):
+            raise exc.__cause__ from exc  # refused: _step names the permission
+
+
 async def _delete(confluence: Confluence, team: Team, space: Space, page: Page) -> None:
     try:
         await _step(team, space, Operation.DELETE, confluence.delete_page(page.id))
@@ -177,6 +189,7 @@ async def _publish_one(
     space = await confluence.space(team.space)
     parent_id, parent_label = await _parent(confluence, repo.config, team, space, kind)
     await _preflight(confluence, team, space)
+    await _step(team, space, Operation.LOCK, _lock_and_release(confluence, space))
     title = f"confsync test {now:%Y-%m-%d %H:%M:%S} UTC {secrets.token_hex(3)}"
     report = sample_report(kind, now.date())
     body = _body(repo, team, report)

@@ -257,6 +257,8 @@ class Operation(enum.StrEnum):
     UPDATE = "update"
     UPLOAD = "upload"
     DELETE = "delete"
+    LOCK = "lock"
+    """Take the apply lock: write a space property (Cloud: space admins only)."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ _EVERYTHING = (
     ("create", "attachment"),
     ("delete", "attachment"),
     ("export", "space"),
+    ("administer", "space"),  # the one administrator is every space's admin
 )
 
 

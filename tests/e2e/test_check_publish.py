@@ -304,7 +304,13 @@ def test_check_and_test_publish_commands(tmp_path: Path, edition: str) -> None:
     assert document["ok"] is True
     [team] = document["teams"]
     assert team["space"]["key"] == "PLAT"
-    assert [p["operation"] for p in team["permissions"]] == ["create", "update", "upload", "delete"]
+    assert [p["operation"] for p in team["permissions"]] == [
+        "create",
+        "update",
+        "upload",
+        "delete",
+        "lock",
+    ]
     before = current_pages(root)
     published = confsync(root, "test-publish", "--kind", "health-check")
     assert published.code == 0, published.err
@@ -367,3 +373,15 @@ def test_spaces_and_pages_search_commands_read_every_page(tmp_path: Path, editio
     missing = confsync(root, "pages", "search", "Retro", "--space", "NOPE")
     assert missing.code == 1
     assert "NOPE" in missing.err
+
+
+def test_check_names_the_space_admin_permission_the_apply_lock_needs(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, space="PLAT")
+    assert confsync(root, "check").code == 0  # also makes the sandbox file
+    store = Store(sandbox_file(root))
+    deny(store, "PLAT", store.admin.account_id, "administer", "space")
+    store.close()
+    checked = confsync(root, "check")
+    assert checked.code == 1
+    assert "lock: NO (space permission administer space in PLAT)" in checked.out
+    assert checked.err.startswith("Error: team platform: no permission to lock: ask an admin")
