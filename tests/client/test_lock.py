@@ -126,8 +126,10 @@ async def test_a_waiting_apply_gets_the_lock_when_it_expires_or_gives_up(
 
 
 async def test_a_working_apply_renews_its_lease(confluence: Confluence) -> None:
-    async with SpaceLocks(confluence, [SPACE], ttl=1.5) as working:
-        await asyncio.sleep(2.0)  # longer than the lease's life: renewed meanwhile
+    # Renewed every second; only a loop stalled for the lease's whole life (3 s) could lose
+    # it, which a busy test machine does not do (at 1.5 s it did, once, at load 5).
+    async with SpaceLocks(confluence, [SPACE], ttl=3.0) as working:
+        await asyncio.sleep(3.5)  # longer than the lease's life: renewed meanwhile
         with pytest.raises(LockError):
             async with SpaceLocks(confluence, [SPACE]):
                 pass
