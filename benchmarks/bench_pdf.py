@@ -25,12 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_plan_apply import AUTH, EMAIL, TOKEN, served_sandbox
+from bench_plan_apply import AUTH, EMAIL, TOKEN
 from goals import Goal, print_table
 
 from confsync.desired import desired_pages, image_bytes, pdf_cover
 from confsync.loading import load_repo
 from confsync.render.pdf import render_pdf
+from confsync.sandbox.served import served_sandbox
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -85,7 +86,7 @@ def _apply(root: Path, latency_ms: float) -> float:
     with ExitStack() as stack:
         if latency_ms:
             base = stack.enter_context(
-                served_sandbox(root / "served.sqlite", ["PLAT", "MOB"], latency_ms, "cloud")
+                served_sandbox(root / "served.sqlite", ["PLAT", "MOB"], latency_ms=latency_ms)
             )
             config = root / "confsync.yaml"
             config.write_text(

@@ -22,52 +22,18 @@ import argparse
 import datetime as dt
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from goals import Goal, print_table
 
+from confsync.sandbox.served import served_sandbox
+
 EMAIL, TOKEN = "admin@example.com", "sandbox-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def served_sandbox(
-    db: Path, spaces: list[str], latency_ms: float, edition: str = "cloud"
-) -> Iterator[str]:
-    port = free_port()
-    args = [sys.executable, "-m", "confsync", "sandbox", "serve", "--db", str(db)]
-    args += ["--port", str(port), "--latency-ms", str(latency_ms), "--edition", edition]
-    for key in spaces:
-        args += ["--space", key]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base}/_sandbox/faults", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"sandbox did not start: {proc.stderr.read()!r}") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 AUTH = {
@@ -165,7 +131,9 @@ def measure(reports: int, teams: int, latency_ms: float, sample: int, edition: s
     concurrency = 8
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        with served_sandbox(tmp_path / "main.sqlite", spaces, latency_ms, edition) as base:
+        with served_sandbox(
+            tmp_path / "main.sqlite", spaces, latency_ms=latency_ms, edition=edition
+        ) as base:
             repo = tmp_path / "repo"
             repo.mkdir()
             write_repo(repo, base, reports, teams, concurrency, edition)
@@ -182,7 +150,9 @@ def measure(reports: int, teams: int, latency_ms: float, sample: int, edition: s
             update_s, _ = run_cli(repo, "apply", str(tmp_path / "plan.json"), "--auto-approve")
             update_requests, update_writes = requests_since_clear(base)
 
-        with served_sandbox(tmp_path / "baseline.sqlite", spaces, latency_ms, edition) as base:
+        with served_sandbox(
+            tmp_path / "baseline.sqlite", spaces, latency_ms=latency_ms, edition=edition
+        ) as base:
             repo = tmp_path / "baseline"
             repo.mkdir()
             write_repo(repo, base, sample, teams, 1, edition)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from confsync.sandbox import create_app
+from confsync.sandbox.served import free_port
 
 AUTH = ("admin@example.com", "sandbox-token")
 Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
@@ -94,12 +94,6 @@ async def in_process(pages: int, concurrency: int) -> None:
         await _suite(client, "in-process", pages, concurrency)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _sequential_gets(base: str, count: int) -> float:
     with httpx.Client(base_url=base, auth=AUTH) as client:
         started = time.perf_counter()
@@ -109,7 +103,7 @@ def _sequential_gets(base: str, count: int) -> float:
 
 
 async def served(pages: int, concurrency: int) -> None:
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         command = [
             sys.executable,

@@ -10,9 +10,6 @@ team's ``on_drift`` says.
 
 from __future__ import annotations
 
-import difflib
-import html
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,6 +17,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from confsync.config import Team
+from confsync.plan.bodytext import unified
 from confsync.plan.model import (
     Action,
     AttachmentChange,
@@ -36,35 +34,11 @@ from confsync.plan.observation import (
     is_unfinished,
     written_by_confsync,
 )
+from confsync.plan.ownership import is_parent_address, ownership
 from confsync.text import title_key
 from confsync.types import Attachment, DesiredPage, Page, PageAddress, ParentRef
 
-__all__ = ["body_text", "diff", "everything"]
-
-_BLOCK_END = re.compile(
-    r"<br\s*/?>|</(p|h[1-6]|li|tr|th|td|ac:task|ac:task-status|ac:parameter)>", re.I
-)
-# A date is an empty element whose value is its attribute: keep it, or a changed date is an
-# update with nothing to see in the diff.
-_TIME = re.compile(r"""<time\s[^>]*datetime=["']([^"']*)["'][^>]*>""", re.I)
-_TAG = re.compile(r"<[^>]+>")
-# Macro settings (a colour, a sort order) are not text a reader sees; a title parameter is
-# (a status lozenge's label, a panel's heading).
-_SETTING = re.compile(
-    r"""<ac:parameter\s+ac:name=["'](?!title["'])[^"']*["']\s*>.*?</ac:parameter>""", re.S
-)
-
-
-def body_text(storage: str) -> list[str]:
-    """Storage format → the lines of text a reader sees, for a reviewable diff."""
-    visible = _SETTING.sub("", _TIME.sub(r"\1", storage))
-    text = _TAG.sub("", _BLOCK_END.sub("\n", visible))
-    return [line.strip() for line in html.unescape(text).splitlines() if line.strip()]
-
-
-def _unified(before: str, after: str, names: tuple[str, str] = ("current", "desired")) -> str:
-    lines = difflib.unified_diff(body_text(before), body_text(after), *names, n=2, lineterm="")
-    return "\n".join(lines)
+__all__ = ["diff", "everything"]
 
 
 def _fields(before: PageState, after: PageState) -> dict[str, Any]:
@@ -97,92 +71,6 @@ def _label_change(desired: tuple[str, ...], recorded: tuple[str, ...] | None) ->
 def everything(address: str) -> bool:
     """The default scope: a plan of the whole repo speaks for every managed page."""
     return True
-
-
-@dataclass(frozen=True)
-class Ownership:
-    """Which current page is confsync's page of each address."""
-
-    pages: dict[str, Page]
-    """address → the page confsync manages for it."""
-    unfinished: set[str]
-    """Addresses whose page was recognised by its text alone (rule 4): finished by the plan."""
-
-
-def ownership(desired: Sequence[DesiredPage], observation: Observation) -> Ownership:
-    """The rules by which a page is confsync's, most certain first; a page taken by one rule
-    is not looked at by the next. Only rule 1 holds for a page whose report is gone
-    (``deletions``): the others start from a desired page."""
-    views = observation.spaces
-    pages: dict[str, Page] = {}
-
-    # Rule 1, the mark: a page whose ``confsync`` property names an address is that address's
-    # page (the first one listed, should two name it).
-    for view in views.values():
-        for page in view.pages:
-            mark = view.marks.get(page.id)
-            if mark is not None and mark.address not in pages:
-                pages[mark.address] = page
-
-    # Rule 1b, a shared parent handed over: a created parent page is shared by every team that
-    # names its title in its space, and its mark names the first of them. When that team stops
-    # using it, the page, marked for an address no desired page has now, is the parent the
-    # others still ask for (same title, same space): kept, and marked anew.
-    wanted = {str(d.address) for d in desired}
-    for d in desired:
-        if not d.address.is_parent or str(d.address) in pages:
-            continue
-        view = views[d.space_key]
-        for page in view.titled(d.title):
-            mark = view.marks.get(page.id)
-            if mark is not None and _is_parent(mark.address) and mark.address not in wanted:
-                pages[str(d.address)] = page
-
-    # Rule 2, the digest: a page whose latest version says ``confsync <digest>`` of a desired
-    # page is that page; no mark need be read for it (a no-op plan reads none).
-    for d in desired:
-        found = views[d.space_key].by_digest.get(d.digest)
-        if found is not None:
-            pages.setdefault(str(d.address), found)
-
-    # Rule 3, stamped but unmarked: a run killed between its page write and its mark left a
-    # page whose version confsync wrote, with the desired title and no mark.
-    for d in desired:
-        if str(d.address) in pages:
-            continue
-        view = views[d.space_key]
-        for page in view.titled(d.title):
-            if (
-                page.id in view.marks
-                and view.marks[page.id] is None
-                and written_by_confsync(page.version.message)
-            ):
-                pages[str(d.address)] = page
-
-    # Rule 4, created but neither stamped nor marked (a Cloud create, killed at once): an
-    # unmarked first version without a message, free of every other rule, showing exactly
-    # the text confsync renders for that title.
-    unfinished: set[str] = set()
-    for d in desired:
-        if str(d.address) in pages:
-            continue
-        view = views[d.space_key]
-        taken = {page.id for page in pages.values()}
-        for page in view.titled(d.title):
-            body = observation.bodies.get(page.id)
-            if (
-                body is not None
-                and page.id not in taken
-                and page.id in view.marks
-                and view.marks[page.id] is None
-                and page.version.number == 1
-                and not written_by_confsync(page.version.message)
-                and body_text(body) == body_text(d.body)
-            ):
-                pages[str(d.address)] = page
-                unfinished.add(str(d.address))
-                break
-    return Ownership(pages, unfinished)
 
 
 @dataclass(frozen=True)
@@ -285,8 +173,14 @@ class _Differ:
             return page.parent_id in (None, self.view(d).space.homepage_id)
         return parent_id is not None and page.parent_id == parent_id
 
-    def state(self, page: Page, view: SpaceView) -> PageState:
+    def state(self, page: Page, view: SpaceView, address: str | None = None) -> PageState:
+        """``page`` as it is. ``address``: the desired page it is planned for; a mark naming
+        another address (a shared parent handed over, ownership rule 1b) names no source for
+        it, so that apply writes the mark anew."""
         mark = view.marks.get(page.id)
+        source = mark.source if mark is not None else None
+        if mark is not None and address is not None and mark.address != address:
+            source = None
         return PageState(
             title=page.title,
             parent=self.title_of(view, page.parent_id),
@@ -294,7 +188,7 @@ class _Differ:
             digest=digest_in(page.version.message),
             version=page.version.number,
             page_id=page.id,
-            mark_source=mark.source if mark is not None else None,
+            mark_source=source,
             mark_labels=mark.labels if mark is not None else None,
         )
 
@@ -361,11 +255,7 @@ class _Differ:
             # Cloud files parentless pages and which parent_matches takes as the top.
             parent_id, parent_title = home, self.title_of(view, home)
             after = PageState(d.title, parent_title, parent_id, d.digest)
-        before = self.state(page, view)
-        mark = view.marks.get(page.id)
-        if mark is not None and mark.address != str(d.address):
-            # Handed over (rule 1b): the mark names the team that owned it; apply writes anew.
-            before = replace(before, mark_source=None)
+        before = self.state(page, view, str(d.address))
         subject = replace(subject, before=before, after=after)
         if str(d.address) in self.unfinished:
             reason = "created by an interrupted run; finishing it"
@@ -424,7 +314,7 @@ class _Differ:
             f"version {written.version.number} (written by confsync)",
             f"version {page.version.number} (edited by hand)",
         )
-        return _unified(written.body or "", current, names)
+        return unified(written.body or "", current, names)
 
     def update(self, d: DesiredPage, page: Page, reason: str, subject: _Subject) -> Change:
         """``page`` written as ``d`` says: ``subject`` has the page as it is and should be."""
@@ -436,7 +326,7 @@ class _Differ:
             Action.UPDATE,
             reason,
             fields=_fields(before, after),
-            body_diff=_unified(body, d.body) if body is not None else "",
+            body_diff=unified(body, d.body) if body is not None else "",
             attachments=self.attachment_changes(d, page.id),
             labels=_label_change(d.labels, before.mark_labels),
         )
@@ -467,7 +357,7 @@ class _Differ:
             return subject.change(
                 Action.CREATE,
                 self.create_reason(d, view),
-                body_diff=_unified("", d.body) if self.texts else "",
+                body_diff=unified("", d.body) if self.texts else "",
                 attachments=self.attachment_changes(d, None),
                 labels=_label_change(d.labels, None),
             )
@@ -510,7 +400,7 @@ class _Differ:
                     continue
                 gone = (
                     "no report of its kind is left"
-                    if _is_parent(mark.address)
+                    if is_parent_address(mark.address)
                     else f"report {mark.source} is gone"
                 )
                 subject = _Subject(
@@ -531,13 +421,6 @@ class _Differ:
                     reason = f"{gone} (prune is on)"
                     changes.append(subject.change(Action.DELETE, reason))
         return changes
-
-
-def _is_parent(address: str) -> bool:
-    try:
-        return PageAddress.parse(address).is_parent
-    except ValueError:
-        return False
 
 
 def _team_of(address: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from confsync.confluence.api import Confluence
-from confsync.plan.diff import body_text
+from confsync.plan.bodytext import body_text
 from confsync.plan.observation import digest_in, is_unfinished
 from confsync.types import DesiredPage, ManagedMark, Page
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from confsync.config import Team
-from confsync.plan.diff import body_text, diff
+from confsync.plan.bodytext import body_text
+from confsync.plan.diff import diff
 from confsync.plan.model import Action, Change, Plan, PlanOrigin
 from confsync.plan.observation import Observation, SpaceView, message_for
 from confsync.types import (

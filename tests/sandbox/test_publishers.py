@@ -238,7 +238,7 @@ async def test_unknown_query_parameters_are_ignored(
 def test_confsync_reads_a_normalised_body_as_the_same_text() -> None:
     """plan/diff.py finds an unfinished create by comparing body_text, which drops tags and
     their attributes: a macro id added on save does not make the page look changed."""
-    from confsync.plan.diff import body_text
+    from confsync.plan.bodytext import body_text
     from confsync.sandbox.normalise import normalise_storage
 
     sent = '<p>a</p><ac:structured-macro ac:name="status"><ac:parameter ac:name="title">OK'

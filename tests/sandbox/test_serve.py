@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from confsync.sandbox.cli import sandbox
+from confsync.sandbox.served import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 AUTH = ("admin@example.com", "sandbox-token")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start(db: Path, port: int, *extra: str) -> subprocess.Popen[str]:
@@ -69,7 +63,7 @@ def _stop(process: subprocess.Popen[str]) -> str:
 @pytest.mark.slow
 def test_serve_answers_stops_on_ctrl_c_and_keeps_state(tmp_path: Path) -> None:
     db = tmp_path / "served.sqlite"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = _start(db, port, "--space", "PLAT")
     try:
@@ -128,7 +122,7 @@ def test_serve_answers_stops_on_ctrl_c_and_keeps_state(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_serve_datacenter_under_the_context_path(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = _start(tmp_path / "dc.sqlite", port, "--edition", "datacenter")
     try:
@@ -162,7 +156,7 @@ def test_serve_help_lists_the_options() -> None:
 @pytest.mark.slow
 def test_two_served_processes_share_one_file(tmp_path: Path) -> None:
     db = tmp_path / "shared.sqlite"
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     # Both start at once: schema, seed users and the DEMO space are created exactly once.
     first, second = _start(db, ports[0]), _start(db, ports[1])
     try:

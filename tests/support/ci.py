@@ -10,20 +10,17 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from confsync.sandbox.served import served_sandbox
 
 __all__ = [
     "GITHUB_REPO",
@@ -174,41 +171,3 @@ class CommentApi:
             server.shutdown()
             server.server_close()
             thread.join(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def served_sandbox(db: Path, spaces: list[str], edition: str = "cloud") -> Iterator[str]:
-    """``confsync sandbox serve --edition EDITION`` in a process; yields its base URL."""
-    port = free_port()
-    args = [sys.executable, "-m", "confsync", "sandbox", "serve", "--db", str(db)]
-    args += ["--port", str(port), "--edition", edition]
-    for key in spaces:
-        args += ["--space", key]
-    log = db.with_suffix(".log")
-    with log.open("w") as stderr:
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/_sandbox/faults", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the sandbox did not start: {log.read_text()}") from None
-                time.sleep(0.05)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
