@@ -16,11 +16,15 @@ text view, printed just before it, already says ``No changes.``
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple, assert_never
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
 from confsync.apply import ApplyResult, Outcome
 from confsync.plan.model import Action, Plan
 from confsync.plan.output import MARKDOWN_LIMIT, PlanFormat
+
+if TYPE_CHECKING:
+    from confsync.sites import SiteFault
 
 __all__ = [
     "FORMAT_VERSION",
@@ -35,9 +39,10 @@ __all__ = [
     "text_lines",
 ]
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 """Of the apply result document. Major bumps when a reader of the old format would misread
-the new one; minor when only something is added."""
+the new one; minor when only something is added (1.1: ``site_errors``, and a change's
+``site`` when the config names several)."""
 
 _MARKERS = {Action.CREATE.value: "+", Action.DELETE.value: "-"}
 """A change made; any other write (update, move, files of an unchanged page) is ``~``."""
@@ -50,9 +55,13 @@ def progress_line(outcome: Outcome) -> str:
     return f"{state}: {outcome.change.action} {outcome.change.address}"
 
 
-def result_json(plan: Plan, result: ApplyResult) -> dict[str, Any]:
+def result_json(
+    plan: Plan, result: ApplyResult, faults: Sequence[SiteFault] = ()
+) -> dict[str, Any]:
     """The apply result document. ``changes`` are in the plan's order (apply finishes them in
-    whatever order the network allows); the plan's changes that write nothing are left out."""
+    whatever order the network allows); the plan's changes that write nothing are left out.
+    ``site_errors`` are the sites apply could not work on (``sites.py``); what they would have
+    changed is not known, so it is not among the changes."""
     order = {change.address: index for index, change in enumerate(plan.changes)}
     outcomes = sorted(result.outcomes, key=lambda o: order.get(o.change.address, len(order)))
     changes = [_outcome_json(outcome) for outcome in outcomes]
@@ -65,6 +74,7 @@ def result_json(plan: Plan, result: ApplyResult) -> dict[str, Any]:
             "skipped": sum(1 for c in changes if c["skipped"]),
         },
         "changes": changes,
+        "site_errors": [{"site": f.site, "error": str(f.error)} for f in faults],
     }
 
 
@@ -72,7 +82,9 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
     change = outcome.change
     state = change.after or change.before
     made = outcome.ok and change.action is not Action.DELETE
+    site = {"site": change.site} if change.site else {}
     return {
+        **site,
         "address": change.address,
         "action": change.action.value,
         "space": change.space,
@@ -120,8 +132,9 @@ def _made(change: dict[str, Any]) -> str:
 
 def text_lines(document: dict[str, Any]) -> list[TextLine]:
     """The text view line by line, each saying whether it is a change not made."""
+    sites = [TextLine(f"{_FAILED} site {e['site']}: {e['error']}", True) for e in _sites(document)]
     if not document["changes"]:
-        return []
+        return sites
     lines = []
     for change in document["changes"]:
         if change["ok"]:
@@ -131,7 +144,11 @@ def text_lines(document: dict[str, Any]) -> list[TextLine]:
             said = f"{_FAILED} {change['title']} ({change['address']}): {change['error']}"
             lines.append(TextLine(said, True))
     lines.append(TextLine(summary_line(document), False))
-    return lines
+    return sites + lines
+
+
+def _sites(document: dict[str, Any]) -> list[dict[str, str]]:
+    return list(document.get("site_errors", ()))
 
 
 def render_text(document: dict[str, Any]) -> str:
@@ -142,8 +159,12 @@ def render_text(document: dict[str, Any]) -> str:
 def render_markdown(document: dict[str, Any], *, limit: int = MARKDOWN_LIMIT) -> str:
     """A comment (a merge request, a CI job summary): the summary, then a row per change."""
     changes = document["changes"]
+    sites = "".join(
+        f"> [!CAUTION]\n> Site `{e['site']}`: nothing was applied: {_cell(e['error'])}\n\n"
+        for e in _sites(document)
+    )
     if not changes:
-        return "### confsync apply\n\n**No changes.**\n"
+        return f"### confsync apply\n\n{sites}**No changes.**\n"
     s = document["summary"]
     uploaded = sum(len(c["attachments"]) for c in changes)
     head = [
@@ -163,7 +184,7 @@ def render_markdown(document: dict[str, Any], *, limit: int = MARKDOWN_LIMIT) ->
         noun = "change was" if s["failed"] == 1 else "changes were"
         head += [f"> [!WARNING]\n> {s['failed']} {noun} not made (marked {_FAILED}).", ""]
     head += ["| | page | address | result | files |", "|---|---|---|---|---|"]
-    text = "\n".join(head) + "\n"
+    text = "\n".join(head[:2]) + "\n" + sites + "\n".join(head[2:]) + "\n"
     for index, change in enumerate(changes):
         row = _markdown_row(change)
         if len(text) + len(row) > limit - 200:

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -212,6 +213,11 @@ changed_since_option = click.option(
     help="Only the reports whose files differ from the git REF (commits since it and "
     "uncommitted edits), with their parent pages. Prune is off.",
 )
+site_option = click.option(
+    "--site",
+    metavar="NAME",
+    help="Which site of confluence.sites to speak to (needed when confsync.yaml names several).",
+)
 colour_option = click.option(
     "--color/--no-color",
     "color",
@@ -268,7 +274,8 @@ def plan(
     import asyncio
 
     from confsync.plan.output import render, render_json
-    from confsync.workflow import open_backend, prepare, run_plan
+    from confsync.sites import plan_sites
+    from confsync.workflow import prepare
 
     workspace = prepare(
         _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
@@ -277,21 +284,22 @@ def plan(
     if workspace.notice:
         click.echo(workspace.notice, err=True)
 
-    async def make() -> Any:
-        async with open_backend(workspace) as confluence:
-            return await run_plan(workspace, confluence)
-
-    result = asyncio.run(make())
-    if out is not None:
+    result, faults = asyncio.run(plan_sites(workspace))
+    if out is not None and not faults:
         out.write_text(render_json(result))
     view = PlanFormat(format)
     click.echo(render(result, view, style=_style_for(ctx, color)), nl=False)
-    if out is not None and view is not PlanFormat.JSON:
+    if out is not None and view is not PlanFormat.JSON and not faults:
         # markdown is piped into a comment (plan.md): the note goes to stderr there.
         click.echo(
             f"Saved the plan to {out}; apply it with: confsync apply {out}",
             err=view is PlanFormat.MARKDOWN,
         )
+    if faults:
+        _site_faults(faults)
+        if out is not None:
+            click.echo(f"The plan was not saved to {out}: it lacks a site.", err=True)
+        return EXIT_ERROR
     if result.blocking:
         return EXIT_ERROR
     if detailed_exitcode and result.has_changes:
@@ -358,21 +366,14 @@ def apply(
     """
     import asyncio
     import json
+    from contextlib import ExitStack
 
-    from confsync.apply import ApplyResult, Outcome
+    from confsync.apply import Outcome
     from confsync.apply_output import progress_line, render, result_json, text_lines
     from confsync.plan.model import Plan
     from confsync.plan.output import render_text
-    from confsync.workflow import (
-        check_plan_origin,
-        check_still_current,
-        lock_spaces,
-        open_backend,
-        prepare,
-        run_apply,
-        run_plan,
-        start_printing,
-    )
+    from confsync.sites import apply_sites
+    from confsync.workflow import check_plan_origin, prepare, start_printing
 
     view = PlanFormat(format)
     if view is PlanFormat.JSON and plan_file is None and not auto_approve:
@@ -394,56 +395,69 @@ def apply(
         check_plan_origin(workspace, saved)
     style = None if aside else _style_for(ctx, color)
     start_printing(workspace)  # WeasyPrint loads while apply locks and plans
+    shown = ExitStack()
+    progress: list[Any] = []
 
-    async def run() -> Any:
-        async with (
-            open_backend(workspace) as confluence,
-            lock_spaces(workspace, confluence, saved, timeout=lock_timeout, ttl=lock_ttl),
-        ):
-            if saved is not None:
-                await check_still_current(saved, confluence)
-            chosen = saved or await run_plan(workspace, confluence)
-            click.echo(render_text(chosen, style=style), nl=False, err=aside)
-            if chosen.blocking:
-                raise ConfsyncError("nothing was applied: the plan has blocking changes (!)")
-            if not chosen.has_changes:
-                return chosen, ApplyResult()
-            if saved is None and not auto_approve:
-                if not sys.stdin.isatty():
-                    raise click.UsageError(
-                        "not on a terminal: pass --auto-approve to apply without asking"
-                    )
-                if not click.confirm("Apply these changes?", default=False, err=aside):
-                    raise ConfsyncError("apply cancelled; nothing was changed")
-            return chosen, await applied(chosen, confluence)
-
-    async def applied(chosen: Plan, confluence: Any) -> Any:
+    async def approve(chosen: Plan) -> bool:
+        click.echo(render_text(chosen, style=style), nl=False, err=aside)
+        if chosen.blocking:
+            raise ConfsyncError("nothing was applied: the plan has blocking changes (!)")
+        if not chosen.has_changes:
+            return False
+        if saved is None and not auto_approve:
+            if not sys.stdin.isatty():
+                raise click.UsageError(
+                    "not on a terminal: pass --auto-approve to apply without asking"
+                )
+            # In a thread: the locks are renewed while the question waits for its answer.
+            asked = partial(click.confirm, "Apply these changes?", default=False, err=aside)
+            if not await asyncio.to_thread(asked):
+                raise ConfsyncError("apply cancelled; nothing was changed")
         if sys.stderr.isatty():
             total = sum(1 for c in chosen.changes if c.changes_anything)
-            with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
-                return await run_apply(workspace, chosen, confluence, lambda _: bar.update(1))
+            bar = click.progressbar(length=total, label="Applying", file=sys.stderr)
+            progress.append(shown.enter_context(bar))
+        return True
 
-        def line(outcome: Outcome) -> None:
+    def step(outcome: Outcome) -> None:
+        if progress:
+            progress[0].update(1)
+        else:
             click.echo(progress_line(outcome), err=True)
 
-        return await run_apply(workspace, chosen, confluence, line)
-
-    document = result_json(*asyncio.run(run()))
+    with shown:
+        chosen, result, faults = asyncio.run(
+            apply_sites(
+                workspace,
+                saved,
+                approve=approve,
+                progress=step,
+                lock_timeout=lock_timeout,
+                lock_ttl=lock_ttl,
+            )
+        )
+    document = result_json(chosen, result, faults)
     if view is PlanFormat.TEXT:
         for line in text_lines(document):
             click.echo(line.text, err=line.failed)
     else:
         click.echo(render(document, view), nl=False)
-    settings = workspace.repo.config.confluence
-    if settings.sandbox is not None and document["changes"]:
-        db = workspace.repo.root / settings.sandbox
-        click.echo(
-            "The pages are in the embedded sandbox. To browse them, run\n"
-            f"  confsync sandbox serve --db {db} --edition {settings.edition}\n"
-            "and open http://127.0.0.1:8090/",
-            err=aside,
-        )
-    return EXIT_ERROR if document["summary"]["failed"] else EXIT_OK
+    for name, settings in workspace.repo.config.sites().items():
+        if settings.sandbox is not None and document["changes"]:
+            db = workspace.repo.root / settings.sandbox
+            click.echo(
+                f"The pages{f' of site {name}' if name else ''} are in the embedded sandbox. "
+                "To browse them, run\n"
+                f"  confsync sandbox serve --db {db} --edition {settings.edition}\n"
+                "and open http://127.0.0.1:8090/",
+                err=aside,
+            )
+    return EXIT_ERROR if document["summary"]["failed"] or faults else EXIT_OK
+
+
+def _site_faults(faults: Sequence[Any]) -> None:
+    for fault in faults:
+        click.echo(f"Error: {fault}", err=True)
 
 
 def _bug_report(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ from confsync.cli import (
     _warn,
     changed_since_option,
     directory_option,
+    site_option,
     target_option,
     team_option,
 )
@@ -56,8 +57,11 @@ def teams(ctx: click.Context, directory: Path | None, format: str) -> None:
 @directory_option
 @click.argument("space")
 @click.argument("lock_id")
+@site_option
 @click.pass_context
-def force_unlock(ctx: click.Context, directory: Path | None, space: str, lock_id: str) -> None:
+def force_unlock(
+    ctx: click.Context, directory: Path | None, space: str, lock_id: str, site: str | None
+) -> None:
     """Remove the apply lock of SPACE, if its id is LOCK_ID.
 
     For a lock whose apply is gone and which you cannot wait for to expire (--lock-ttl). The
@@ -65,13 +69,14 @@ def force_unlock(ctx: click.Context, directory: Path | None, space: str, lock_id
     """
     import asyncio
 
+    from confsync.discovery import open_site
+    from confsync.loading import load_repo, one_site
     from confsync.lock import force_unlock as unlock
-    from confsync.workflow import open_backend, prepare
 
-    workspace = prepare(_directory(ctx, directory))
+    repo = one_site(load_repo(_directory(ctx, directory)), site)
 
     async def run() -> Any:
-        async with open_backend(workspace) as confluence:
+        async with open_site(repo) as confluence:
             return await unlock(confluence, space, lock_id)
 
     lease = asyncio.run(run())
@@ -142,7 +147,8 @@ def preview(
     """
     import asyncio
 
-    from confsync.workflow import prepare, run_preview
+    from confsync.sites import run_preview
+    from confsync.workflow import prepare
 
     workspace = prepare(
         _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since

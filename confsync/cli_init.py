@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from confsync.cli import _directory, directory_option
+from confsync.cli import _directory, directory_option, site_option
 
 __all__ = ["auth", "init", "login"]
 
@@ -221,6 +221,7 @@ class _Ui:
     metavar="SECONDS",
     help="How long to wait for the browser.",
 )
+@site_option
 @click.pass_context
 def login(
     ctx: click.Context,
@@ -231,6 +232,7 @@ def login(
     no_open: bool,
     scopes: str | None,
     timeout: float,
+    site: str | None,
 ) -> None:
     """Sign in with OAuth 2.0 (Cloud oauth2, Data Center app-link) and keep the tokens.
 
@@ -241,11 +243,11 @@ def login(
     """
     import asyncio
 
-    from confsync.loading import load_repo
+    from confsync.loading import load_repo, one_site
     from confsync.setup.login import LoginOptions
     from confsync.setup.login import login as run_login
 
-    repo = load_repo(_directory(ctx, directory))
+    repo = one_site(load_repo(_directory(ctx, directory)), site)
     options = LoginOptions(
         port=port,
         paste=paste,
@@ -257,7 +259,7 @@ def login(
     prune = any(team.prune for team in repo.config.teams)
     signed = asyncio.run(
         run_login(
-            repo.config.confluence, config_dir=repo.root, prune=prune, options=options, ui=_Ui()
+            repo.config.settings, config_dir=repo.root, prune=prune, options=options, ui=_Ui()
         )
     )
     click.echo(f"Signed in as {signed.account} to {signed.site}.")
@@ -272,18 +274,19 @@ def auth() -> None:
 
 @auth.command()
 @directory_option
+@site_option
 @click.pass_context
-def status(ctx: click.Context, directory: Path | None) -> int:
+def status(ctx: click.Context, directory: Path | None, site: str | None) -> int:
     """Show the sign-in method, user, site, and for OAuth the scopes and expiry.
 
     Reads confsync.yaml and the token store; sends nothing, and never shows a token. Exits 1
     when an OAuth method has no stored login.
     """
-    from confsync.loading import load_repo
+    from confsync.loading import load_repo, one_site
     from confsync.setup.auth import auth_status
 
-    repo = load_repo(_directory(ctx, directory))
-    found = auth_status(repo.config.confluence, config_dir=repo.root)
+    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    found = auth_status(repo.config.settings, config_dir=repo.root)
     for line in found.lines():
         click.echo(line)
     return 0 if found.signed_in else 1
@@ -291,8 +294,9 @@ def status(ctx: click.Context, directory: Path | None) -> int:
 
 @auth.command()
 @directory_option
+@site_option
 @click.pass_context
-def logout(ctx: click.Context, directory: Path | None) -> None:
+def logout(ctx: click.Context, directory: Path | None, site: str | None) -> None:
     """Forget the OAuth tokens of this config's app in the token store.
 
     Neither Atlassian Cloud nor Data Center offers a revocation endpoint to call: to revoke
@@ -300,11 +304,11 @@ def logout(ctx: click.Context, directory: Path | None) -> None:
     """
     import asyncio
 
-    from confsync.loading import load_repo
+    from confsync.loading import load_repo, one_site
     from confsync.setup.auth import logout as forget
 
-    repo = load_repo(_directory(ctx, directory))
-    done = asyncio.run(forget(repo.config.confluence, config_dir=repo.root))
+    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    done = asyncio.run(forget(repo.config.settings, config_dir=repo.root))
     if done.forgot:
         click.echo(f"Forgot the {done.method} tokens in {done.store}.")
     else:

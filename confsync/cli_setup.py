@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from confsync.cli import EXIT_OK, _directory, directory_option, team_option
+from confsync.cli import EXIT_OK, _directory, directory_option, site_option, team_option
 from confsync.errors import ConfsyncError
 
 __all__ = ["check", "pages", "spaces", "test_publish"]
@@ -64,11 +64,18 @@ def test_publish(
     def printer(body: str, title: str, cover: str) -> bytes:
         return render_pdf(body, title=title, cover=cover, files={})
 
-    async def run() -> Any:
-        async with open_site(repo) as confluence:
+    async def publish(name: str) -> Any:
+        here = repo.on_site(name)
+        if not any(not team or t.id in team for t in here.config.teams):
+            return []
+        async with open_site(here) as confluence:
             return await publish_test_pages(
-                repo, confluence, teams=team, kind=ReportKind(kind), keep=keep, printer=printer
+                here, confluence, teams=team, kind=ReportKind(kind), keep=keep, printer=printer
             )
+
+    async def run() -> list[Any]:
+        found = await asyncio.gather(*(publish(name) for name in repo.config.sites()))
+        return [page for pages in found for page in pages]
 
     click.echo(render_test_pages_text(asyncio.run(run())), nl=False)
     return EXIT_OK
@@ -76,18 +83,19 @@ def test_publish(
 
 @click.command()
 @directory_option
+@site_option
 @format_option
 @click.pass_context
-def spaces(ctx: click.Context, directory: Path | None, format: str) -> int:
+def spaces(ctx: click.Context, directory: Path | None, site: str | None, format: str) -> int:
     """List the spaces the configured account can see: key, name, link.
 
     For choosing a team's space: key. Every page of results is read.
     """
     from confsync.discovery import list_spaces, open_site
-    from confsync.loading import load_repo
+    from confsync.loading import load_repo, one_site
     from confsync.setup_views import render_json, render_spaces_text, spaces_json
 
-    repo = load_repo(_directory(ctx, directory))
+    repo = one_site(load_repo(_directory(ctx, directory)), site)
 
     async def run() -> Any:
         async with open_site(repo) as confluence:
@@ -108,19 +116,22 @@ def pages() -> None:
 @directory_option
 @click.argument("text")
 @click.option("--space", "space", metavar="KEY", required=True, help="The space to search.")
+@site_option
 @format_option
 @click.pass_context
-def search(ctx: click.Context, directory: Path | None, text: str, space: str, format: str) -> int:
+def search(
+    ctx: click.Context, directory: Path | None, text: str, space: str, site: str | None, format: str
+) -> int:
     """Pages of space KEY whose title matches TEXT (its words, the last one as a prefix).
 
     Shows each page's id, title and ancestors, so that two pages with similar titles can be
     told apart; put the id in confsync.yaml as parent: {existing: ID}.
     """
     from confsync.discovery import open_site, search_parent_pages
-    from confsync.loading import load_repo
+    from confsync.loading import load_repo, one_site
     from confsync.setup_views import matches_json, render_json, render_matches_text
 
-    repo = load_repo(_directory(ctx, directory))
+    repo = one_site(load_repo(_directory(ctx, directory)), site)
 
     async def run() -> Any:
         async with open_site(repo) as confluence:
@@ -154,20 +165,21 @@ def check(ctx: click.Context, directory: Path | None, team: tuple[str, ...], for
     """
     import asyncio
 
-    from confsync.setup_views import render_check_text, render_json
-    from confsync.workflow import check_connection, open_backend, prepare
+    from confsync.setup_views import checks_json, render_checks_text, render_json
+    from confsync.sites import check_sites
+    from confsync.workflow import prepare
 
     workspace = prepare(_directory(ctx, directory), teams=team)
-
-    async def run() -> Any:
-        async with open_backend(workspace) as confluence:
-            return await check_connection(workspace, confluence, teams=team)
-
-    report = asyncio.run(run())
+    done, faults = asyncio.run(check_sites(workspace, teams=team))
+    found = [(site.name, report) for site, report in done]
     if format == "json":
-        click.echo(render_json(report.to_json()), nl=False)
+        click.echo(render_json(checks_json(found, faults)), nl=False)
     else:
-        click.echo(render_check_text(report), nl=False)
-    if report.first_problem is not None:
-        raise ConfsyncError(report.first_problem)
+        click.echo(render_checks_text(found, faults), nl=False)
+    problem = next((f"site {f.site}: {f.error}" for f in faults), None)
+    for name, report in found:
+        if problem is None and report.first_problem is not None:
+            problem = f"site {name}: {report.first_problem}" if name else report.first_problem
+    if problem is not None:
+        raise ConfsyncError(problem)
     return EXIT_OK

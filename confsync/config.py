@@ -50,6 +50,7 @@ __all__ = [
     "OAuth2Auth",
     "ParentSetting",
     "PatAuth",
+    "SiteMap",
     "Team",
     "resolve",
 ]
@@ -200,6 +201,9 @@ AuthSettings = Annotated[
     Field(discriminator="method"),
 ]
 
+SINGLE_SITE = ""
+"""The name of the site of ``confluence:`` written as one site, not ``sites:``."""
+
 _EDITION_METHODS = {
     "cloud": {"api-token", "oauth2"},
     "datacenter": {"pat", "basic", "app-link"},
@@ -243,6 +247,31 @@ class ConfluenceSettings(_Strict):
                 loc=("auth", "method"),
             )
         return self
+
+
+SiteName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+
+
+class SiteMap(_Strict):
+    """Several Confluence sites, by name (a Data Center and a Cloud site during a move, say):
+    each team names its site with ``site:``."""
+
+    sites: dict[SiteName, ConfluenceSettings] = Field(
+        min_length=1,
+        description="The sites, by name (lower case): each is what confluence: holds for one.",
+    )
+
+
+def _confluence_form(value: object) -> str:
+    if isinstance(value, SiteMap) or (isinstance(value, dict) and "sites" in value):
+        return "sites"
+    return "site"
+
+
+Confluence = Annotated[
+    Annotated[ConfluenceSettings, Tag("site")] | Annotated[SiteMap, Tag("sites")],
+    Discriminator(_confluence_form),
+]
 
 
 def _methods_hint() -> str:
@@ -369,11 +398,15 @@ class Team(_Strict):
         description="Updates notify the page's watchers. False: updates are minor edits that "
         "notify no one (Data Center; Cloud's API cannot make minor edits).",
     )
+    site: str | None = Field(
+        default=None,
+        description="Which of confluence.sites the team publishes to (default: the only one).",
+    )
 
 
 class Config(_Strict):
     version: Annotated[Literal[1], BeforeValidator(_whole_number)]
-    confluence: ConfluenceSettings
+    confluence: Confluence
     defaults: Defaults = Defaults()
     teams: list[Team] = Field(min_length=1)
     repository: SiteUrl | None = Field(
@@ -397,6 +430,60 @@ class Config(_Strict):
                 )
             seen.add(team.id)
         return self
+
+    @model_validator(mode="after")
+    def _known_sites(self) -> Config:
+        names = list(self.sites())
+        for index, team in enumerate(self.teams):
+            if team.site is None and len(names) > 1:
+                raise FieldError(
+                    f"team {team.id!r} must say which site it publishes to: add site: with "
+                    f"one of {', '.join(names)}",
+                    loc=("teams", index),
+                )
+            if team.site is not None and team.site not in names:
+                known = (
+                    f"confluence.sites names {', '.join(names)}"
+                    if isinstance(self.confluence, SiteMap)
+                    else "confluence names one site, without a name: leave site: out, or "
+                    "write confluence: as sites: {NAME: {...}}"
+                )
+                raise FieldError(
+                    f"there is no site {team.site!r}: {known}", loc=("teams", index, "site")
+                )
+        return self
+
+    def sites(self) -> dict[str, ConfluenceSettings]:
+        """The sites by name; the one of the single-site form is named ``""``."""
+        if isinstance(self.confluence, SiteMap):
+            return dict(self.confluence.sites)
+        return {SINGLE_SITE: self.confluence}
+
+    def site_of(self, team: Team) -> str:
+        return team.site or next(iter(self.sites()))
+
+    def place(self, team: Team) -> tuple[str, str]:
+        """Where ``team``'s pages live: its site and space. Two titles collide, and a created
+        parent is shared, only within one place (space keys are compared in upper case, as
+        Confluence does)."""
+        return self.site_of(team), team.space.upper()
+
+    def on_site(self, name: str) -> Config:
+        """This config as if it named only the site ``name`` and its teams: what plan, apply,
+        check and the lock work with, once per site."""
+        teams = [t for t in self.teams if self.site_of(t) == name]
+        return self.model_copy(update={"confluence": self.sites()[name], "teams": teams})
+
+    @property
+    def settings(self) -> ConfluenceSettings:
+        """The one site of a config that names one (``on_site`` makes one of any config)."""
+        if isinstance(self.confluence, SiteMap):
+            if len(self.confluence.sites) == 1:
+                return next(iter(self.confluence.sites.values()))
+            raise ConfsyncError(
+                f"confsync.yaml names {len(self.confluence.sites)} sites: name one with --site"
+            )
+        return self.confluence
 
     def kind_settings(self, team: Team, kind: str) -> KindDefaults:
         if kind == "retrospective":

@@ -73,19 +73,23 @@ def digest_of(value: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
 
-def _shared_key(team: Team, setting: CreateParent) -> tuple[str, str]:
-    return team.space.upper(), title_key(setting.create)
+_Place = tuple[str, str, str]
+"""A created parent's site, space and title key: teams naming one share one page."""
 
 
-def _sharers(repo: Repo) -> dict[tuple[str, str], list[tuple[Team, ReportKind]]]:
-    """Per space and title of a created parent: the teams and kinds whose reports hang under
+def _shared_key(config: Config, team: Team, setting: CreateParent) -> _Place:
+    return (*config.place(team), title_key(setting.create))
+
+
+def _sharers(repo: Repo) -> dict[_Place, list[tuple[Team, ReportKind]]]:
+    """Per site, space and title of a created parent: the teams and kinds whose reports hang under
     it, by team id then kind. The first is its owner: the parent page's address is the
     owner's, and the page is one, whatever number of teams name its title."""
-    found: dict[tuple[str, str], list[tuple[Team, ReportKind]]] = {}
+    found: dict[_Place, list[tuple[Team, ReportKind]]] = {}
     for loaded in repo.reports:
         setting = repo.config.kind_settings(loaded.team, loaded.kind.value).parent
         if isinstance(setting, CreateParent):
-            users = found.setdefault(_shared_key(loaded.team, setting), [])
+            users = found.setdefault(_shared_key(repo.config, loaded.team, setting), [])
             if (loaded.team, loaded.kind) not in users:
                 users.append((loaded.team, loaded.kind))
     for users in found.values():
@@ -97,11 +101,11 @@ def _parent_ref(
     config: Config,
     team: Team,
     kind: ReportKind,
-    sharers: dict[tuple[str, str], list[tuple[Team, ReportKind]]],
+    sharers: dict[_Place, list[tuple[Team, ReportKind]]],
 ) -> ParentRef:
     parent = config.kind_settings(team, kind.value).parent
     if isinstance(parent, CreateParent):
-        owner, owner_kind = sharers[_shared_key(team, parent)][0]
+        owner, owner_kind = sharers[_shared_key(config, team, parent)][0]
         return ParentRef(address=PageAddress.parent_of(owner.id, owner_kind))
     if isinstance(parent, ExistingParent):
         text = parent.existing
@@ -245,7 +249,7 @@ def desired_pages(repo: Repo) -> list[DesiredPage]:
         settings = repo.config.kind_settings(team, kind.value)
         if parent.address is not None and parent.address not in parents:
             assert isinstance(settings.parent, CreateParent)
-            users = sharers[_shared_key(team, settings.parent)]
+            users = sharers[_shared_key(repo.config, team, settings.parent)]
             owner, owner_kind = users[0]
             parents[parent.address] = _parent_page(
                 repo.config, renderer(owner), users, owner_kind, settings.parent

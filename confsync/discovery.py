@@ -16,7 +16,7 @@ def open_site(repo: Repo) -> Confluence:
     rendering the reports, which these commands do not need)."""
     config = repo.config
     return make_backend(
-        config.confluence,
+        config.settings,
         config_dir=repo.root,
         sandbox_spaces=sorted({t.space for t in config.teams}),
     )

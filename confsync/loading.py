@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from confsync.attachments import attachment_problems, generated_names
 from confsync.config import Config, CreateParent, Team
 from confsync.cores import map_on_cores
-from confsync.errors import InputError, Problem
+from confsync.errors import ConfsyncError, InputError, Problem
 from confsync.paths import MAX_TEMPLATE_BYTES, Refused, Why, inside, printable, sandbox_file
 from confsync.render.titles import TitleContext, TitleTemplateError, check_template, render_title
 from confsync.reports import HealthCheck, Retrospective, report_adapter
@@ -29,7 +29,7 @@ from confsync.types import PageAddress, ReportKind
 from confsync.validation import field_path, problems_from
 from confsync.yamlio import Document, Loc, read_yaml
 
-__all__ = ["CONFIG_FILE", "LoadedReport", "Repo", "load_repo"]
+__all__ = ["CONFIG_FILE", "LoadedReport", "Repo", "load_repo", "one_site"]
 
 CONFIG_FILE = "confsync.yaml"
 REPORT_SUFFIXES = (".yaml", ".yml")
@@ -64,6 +64,14 @@ class Repo:
     reports: tuple[LoadedReport, ...]
     warnings: tuple[Problem, ...] = ()
     """What is allowed but probably not meant (a team without reports), for the CLI to show."""
+
+    def on_site(self, name: str) -> Repo:
+        """The repo as if its config named only the site ``name``: its teams and their reports
+        (``Config.on_site``)."""
+        config = self.config.on_site(name)
+        teams = {team.id for team in config.teams}
+        reports = tuple(r for r in self.reports if r.team.id in teams)
+        return replace(self, config=config, reports=reports)
 
 
 @cache
@@ -207,11 +215,13 @@ def _path_problems(root: Path, config: Config, document: Document, display: str)
             except Refused as exc:
                 shown = os.path.relpath(path, os.path.realpath(root))
                 refused(loc, Path(shown).as_posix(), exc)
-    if config.confluence.sandbox is not None:
-        try:
-            sandbox_file(root, config.confluence.sandbox)
-        except Refused as exc:
-            refused(("confluence", "sandbox"), config.confluence.sandbox, exc)
+    for name, settings in config.sites().items():
+        if settings.sandbox is not None:
+            where: Loc = ("confluence", "sites", name) if name else ("confluence",)
+            try:
+                sandbox_file(root, settings.sandbox)
+            except Refused as exc:
+                refused((*where, "sandbox"), settings.sandbox, exc)
     return problems
 
 
@@ -348,7 +358,7 @@ def _collisions(
     by_address: dict[PageAddress, LoadedReport] = {}
     # Confluence compares titles without regard to case; so do we, to fail before it does.
     # key → (what holds the title, the title): a report's is named only if a problem needs it.
-    titles: dict[tuple[str, str], tuple[str | Path, str]] = {}
+    titles: dict[tuple[str, str, str], tuple[str | Path, str]] = {}
 
     # Created parents of one title in one space are one page, shared by the teams naming it
     # (desired.py): not a collision, but a report may not take their title.
@@ -356,7 +366,7 @@ def _collisions(
         for kind in ReportKind:
             parent = config.kind_settings(team, kind.value).parent
             if isinstance(parent, CreateParent):
-                key = (team.space.upper(), title_key(parent.create))
+                key = (*config.place(team), title_key(parent.create))
                 where = f"{kind.value} parent page of team {team.id!r}"
                 titles.setdefault(key, (where, parent.create))
 
@@ -376,7 +386,7 @@ def _collisions(
             )
             continue
         by_address[loaded.address] = loaded
-        key = (loaded.team.space.upper(), title_key(loaded.title))
+        key = (*config.place(loaded.team), title_key(loaded.title))
         if key in titles:
             taken_by, taken_title = titles[key]
             if isinstance(taken_by, Path):
@@ -394,3 +404,20 @@ def _collisions(
         else:
             titles[key] = (loaded.path, loaded.title)
     return problems
+
+
+def one_site(repo: Repo, name: str | None) -> Repo:
+    """The repo narrowed to the site ``name`` (``--site``), for the commands that speak to one
+    site at a time; without a name, the only site there is."""
+    sites = repo.config.sites()
+    if name is None:
+        if len(sites) > 1:
+            raise ConfsyncError(
+                f"confsync.yaml names {len(sites)} sites ({', '.join(sites)}): choose one "
+                "with --site"
+            )
+        return repo.on_site(next(iter(sites)))
+    if name not in sites:
+        known = ", ".join(n for n in sites if n) or "none: confluence: is one site, unnamed"
+        raise ConfsyncError(f"there is no site {name!r} in confsync.yaml (sites: {known})")
+    return repo.on_site(name)

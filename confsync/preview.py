@@ -17,7 +17,7 @@ import asyncio
 import html
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from html.parser import HTMLParser
@@ -34,7 +34,6 @@ from confsync.types import DesiredPage
 
 __all__ = ["PreviewEntry", "current_bodies", "mark_changes", "write_preview"]
 
-PageUrl = Callable[[str], str]
 """A page id → its URL in Confluence."""
 
 _OFFLINE = "offline preview: shown as new"
@@ -308,16 +307,18 @@ def write_preview(
     out: Path,
     *,
     plan: Plan | None = None,
-    page_url: PageUrl | None = None,
+    page_urls: Mapping[str, str] | None = None,
     changed_only: bool = False,
     current: Mapping[str, str] | None = None,
 ) -> list[PreviewEntry]:
     """Write the preview of ``desired`` (as ``plan`` would change it) into ``out``.
 
     ``current`` holds the storage bodies, by address, of the pages as Confluence has them now
-    (``current_bodies``): a page found there is shown with its changes marked.
+    (``current_bodies``): a page found there is shown with its changes marked. ``page_urls``
+    are the links, by address, of the pages Confluence has.
     """
     current = current or {}
+    page_urls = page_urls or {}
     changes = {c.address: c for c in plan.changes} if plan is not None else {}
     by_address = {str(p.address): p for p in desired}
     if out.exists():
@@ -332,8 +333,7 @@ def write_preview(
             continue
         action = change.action.value if change is not None else "create"
         reason = change.reason if change is not None else _OFFLINE
-        page_id = change.before.page_id if change is not None and change.before else None
-        url = page_url(page_id) if page_url is not None and page_id else None
+        url = page_urls.get(str(page.address))
         slug = _slug(str(page.address))
         entry = PreviewEntry(
             str(page.address), page.title, action, reason, f"pages/{slug}.html", url

@@ -26,8 +26,9 @@ __all__ = [
     "run_check",
 ]
 
-CHECK_FORMAT = "1.0"
-"""Version of ``check --format json``; a reader refuses another major version."""
+CHECK_FORMAT = "1.1"
+"""Version of ``check --format json``; a reader refuses another major version (1.1: with
+several sites, a report per site under ``sites``)."""
 
 _KIND_NAMES = {ReportKind.RETROSPECTIVE: "retrospectives", ReportKind.HEALTH_CHECK: "health_checks"}
 

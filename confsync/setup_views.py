@@ -9,14 +9,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from confsync.setup_check import CheckReport
+from confsync.setup_check import CHECK_FORMAT, CheckReport
 from confsync.testpublish import TestPage
 from confsync.types import PageMatch, Permission, Space
 
 __all__ = [
     "LISTING_FORMAT",
+    "checks_json",
     "matches_json",
     "render_check_text",
+    "render_checks_text",
     "render_json",
     "render_matches_text",
     "render_spaces_text",
@@ -63,6 +65,34 @@ def render_check_text(report: CheckReport) -> str:
     if report.first_problem is None:
         lines.append("Ready to publish.")
     return "\n".join(lines) + "\n"
+
+
+SiteCheck = tuple[str, CheckReport]
+"""A site's name ("" for the one site of the single-site form) and its check."""
+
+
+def render_checks_text(found: Sequence[SiteCheck], faults: Sequence[Any] = ()) -> str:
+    """``check`` of one site as always; of several, each under its name, and the sites that
+    could not be checked."""
+    if len(found) == 1 and not faults and not found[0][0]:
+        return render_check_text(found[0][1])
+    parts = [f"Site {name}:\n{render_check_text(report)}" for name, report in found]
+    parts += [f"Site {fault.site}: {fault.error}\n" for fault in faults]
+    return "\n".join(parts)
+
+
+def checks_json(found: Sequence[SiteCheck], faults: Sequence[Any] = ()) -> dict[str, Any]:
+    """``check --format json``: one site's report as always; for several, one report per
+    site (``sites``), each with its ``site``, or its ``error`` when it could not be checked."""
+    if len(found) == 1 and not faults and not found[0][0]:
+        return found[0][1].to_json()
+    sites = [{"site": name, **report.to_json()} for name, report in found]
+    sites += [{"site": fault.site, "ok": False, "error": str(fault.error)} for fault in faults]
+    return {
+        "format_version": CHECK_FORMAT,
+        "sites": sites,
+        "ok": all(site["ok"] for site in sites),
+    }
 
 
 def spaces_json(spaces: Sequence[tuple[Space, str]]) -> dict[str, Any]:

@@ -39,13 +39,12 @@ from confsync.lock import LOCK_TTL, SpaceLocks
 from confsync.plan.model import Action, AttachmentChange, Plan, PlanOrigin, Selection
 from confsync.plan.planner import make_plan
 from confsync.plan.recheck import moved_on
-from confsync.preview import PreviewEntry, current_bodies, write_preview
 from confsync.render.fonts import require_fonts
 from confsync.render.pdf import render_pdf
 from confsync.selection import changed_files, check_teams, notice, select
 from confsync.setup_check import CheckReport, run_check
 from confsync.teams import TeamInfo, team_infos
-from confsync.types import DesiredPage, Page, PageStatus, PageVersion
+from confsync.types import DesiredPage
 
 __all__ = [
     "Workspace",
@@ -58,7 +57,6 @@ __all__ = [
     "prepare",
     "run_apply",
     "run_plan",
-    "run_preview",
     "start_printing",
 ]
 
@@ -80,6 +78,14 @@ class Workspace:
     def warnings(self) -> tuple[Problem, ...]:
         """Everything to warn about: the repo's, then rendering's."""
         return self.repo.warnings + self.render_warnings
+
+    def on_site(self, name: str) -> Workspace:
+        """This workspace as if the config named only the site ``name``: its teams and their
+        pages (``Repo.on_site``); what a plan, an apply and a check of that site work on."""
+        repo = self.repo.on_site(name)
+        teams = {team.id for team in repo.config.teams}
+        desired = tuple(d for d in self.desired if d.address.team in teams)
+        return replace(self, repo=repo, desired=desired)
 
     def by_address(self) -> dict[str, DesiredPage]:
         return {str(d.address): d for d in self.desired}
@@ -187,7 +193,7 @@ def open_backend(
     config = workspace.repo.config
     spaces: Sequence[str] = sorted({t.space for t in config.teams})
     return make_backend(
-        config.confluence,
+        config.settings,
         config_dir=workspace.repo.root,
         transport=transport,
         sandbox_spaces=spaces,
@@ -382,32 +388,6 @@ async def check_connection(
     """Sign in, then per team (all, or those named): the space, the parents, the permissions
     (see ``setup_check``); raises the client's error when signing in fails."""
     return await run_check(workspace.repo.config, confluence, teams)
-
-
-async def run_preview(
-    workspace: Workspace, out: Path, *, offline: bool, changed_only: bool
-) -> list[PreviewEntry]:
-    """Write the review preview (preview.py): against Confluence's plan, or, offline, every
-    page as new."""
-    if offline:
-        return write_preview(workspace.repo, workspace.desired, out, changed_only=changed_only)
-    async with open_backend(workspace) as confluence:
-        plan = await run_plan(workspace, confluence)
-        current = await current_bodies(confluence, plan)
-
-        def page_url(page_id: str) -> str:
-            found = Page(page_id, "", "", None, PageStatus.CURRENT, PageVersion(1))
-            return confluence.page_url(found)
-
-        return write_preview(
-            workspace.repo,
-            workspace.desired,
-            out,
-            plan=plan,
-            current=current,
-            page_url=page_url,
-            changed_only=changed_only,
-        )
 
 
 def list_teams(root: Path) -> tuple[TeamInfo, ...]:

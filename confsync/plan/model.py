@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
@@ -28,11 +28,11 @@ __all__ = [
     "Selection",
 ]
 
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 """Major bumps when a reader of the old format would misread the new one; minor when only
 something is added (1.1: the ``orphan`` action, ``blocked`` in the summary; 1.2:
 ``mark_source`` and ``mark_labels`` in a change's ``before``, the ``use`` action, a change's
-``labels``)."""
+``labels``; 1.3: a change's ``site``, when the config names several)."""
 
 
 class Action(enum.StrEnum):
@@ -112,6 +112,9 @@ class Change:
     blocking: bool = False
     source: str = ""
     labels: LabelChange = LabelChange()
+    site: str = ""
+    """The site (of ``confluence.sites``) the page is on; "" when the config names one site,
+    and left out of the JSON then."""
 
     @property
     def changes_anything(self) -> bool:
@@ -214,6 +217,19 @@ class Plan:
         counts["blocked"] = len(self.blocking)
         return counts
 
+    def on_site(self, name: str) -> Plan:
+        """The part of this plan that is about the site ``name``."""
+        return replace(self, changes=tuple(c for c in self.changes if c.site == name))
+
+    def of_site(self, name: str) -> Plan:
+        """This plan, made for the site ``name``, with its changes saying so."""
+        return replace(self, changes=tuple(replace(c, site=name) for c in self.changes))
+
+    @classmethod
+    def joined(cls, origin: PlanOrigin, parts: Sequence[Plan]) -> Plan:
+        """One plan of the plans of several sites (``on_site`` undone), in the order given."""
+        return cls(origin, tuple(change for part in parts for change in part.changes))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
@@ -273,6 +289,8 @@ def _change_json(change: Change) -> dict[str, Any]:
     data["fields"] = {name: dict(values) for name, values in change.fields.items()}
     data["attachments"] = [_flat(a) for a in change.attachments]
     data["labels"] = {"add": list(change.labels.add), "remove": list(change.labels.remove)}
+    if not change.site:
+        del data["site"]
     return data
 
 
@@ -307,6 +325,7 @@ def _change_from(data: dict[str, Any]) -> Change:
         blocking=bool(data.get("blocking", False)),
         source=data.get("source", ""),
         labels=_labels_from(data.get("labels")),
+        site=str(data.get("site", "")),
     )
 
 

@@ -107,7 +107,8 @@ def blocked_line(data: dict[str, Any]) -> str | None:
 def _headline(change: dict[str, Any]) -> str:
     action = change["action"]
     title = (change.get("after") or change.get("before") or {}).get("title", "")
-    return f"{action} {title!r} ({change['address']}, space {change['space']})"
+    site = f" on {change['site']}" if change.get("site") else ""
+    return f"{action} {title!r} ({change['address']}, space {change['space']}{site})"
 
 
 def _details(change: dict[str, Any]) -> list[str]:

@@ -300,7 +300,7 @@ def test_check_and_test_publish_commands(tmp_path: Path, edition: str) -> None:
     assert checked.out.startswith("Signed in as Sandbox Admin")
     assert "Ready to publish." in checked.out
     document = json.loads(confsync(root, "check", "--format", "json").out)
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == "1.1"
     assert document["ok"] is True
     [team] = document["teams"]
     assert team["space"]["key"] == "PLAT"

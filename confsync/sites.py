@@ -1,0 +1,234 @@
+"""Several Confluence sites: plan, apply and check done once per site, all sites at once, and
+put together into one plan, one result, one report.
+
+A config names one site (``confluence: {...}``) or several (``confluence: {sites: {...}}``,
+a ``site:`` per team). Each site is worked on as if the config named it alone
+(``Workspace.on_site``): its own client, its own lock, its own plan; nothing in ``workflow``
+knows there are others. A fault on one site (it is down, refuses the sign-in, is locked) is
+that site's: the others go on, and the command reports the fault and exits 1. With one site,
+its error is the command's, as it always was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from confsync.apply import ApplyResult, Progress
+from confsync.config import SiteMap
+from confsync.errors import ConfsyncError
+from confsync.plan.model import Plan
+from confsync.preview import PreviewEntry, current_bodies, write_preview
+from confsync.setup_check import CheckReport
+from confsync.types import Page, PageStatus, PageVersion
+from confsync.workflow import (
+    Workspace,
+    check_connection,
+    check_still_current,
+    lock_spaces,
+    open_backend,
+    run_apply,
+    run_plan,
+)
+
+__all__ = [
+    "Site",
+    "SiteFault",
+    "apply_sites",
+    "check_sites",
+    "each_site",
+    "plan_sites",
+    "run_preview",
+    "sites_of",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    """As ``confluence.sites`` names it; "" for the one site of the single-site form."""
+    workspace: Workspace
+
+
+@dataclass(frozen=True)
+class SiteFault:
+    """A site that could not be worked on: nothing after ``error`` was done on it."""
+
+    site: str
+    error: ConfsyncError
+
+    def __str__(self) -> str:
+        return f"site {self.site}: {self.error}"
+
+
+def sites_of(workspace: Workspace) -> tuple[Site, ...]:
+    """The sites the workspace's teams publish to, in the config's order."""
+    config = workspace.repo.config
+    if not isinstance(config.confluence, SiteMap):
+        return (Site("", workspace),)
+    used = {config.site_of(team) for team in config.teams}
+    return tuple(Site(name, workspace.on_site(name)) for name in config.sites() if name in used)
+
+
+async def each_site(
+    sites: Sequence[Site], job: Callable[[Site], Awaitable[T]]
+) -> tuple[list[tuple[Site, T]], list[SiteFault]]:
+    """``job`` for every site at once: what each returned, and the sites it failed on. With
+    one site its error is raised as it is (what the single-site commands always did)."""
+    if len(sites) == 1:
+        return [(sites[0], await job(sites[0]))], []
+    found = await asyncio.gather(*(job(site) for site in sites), return_exceptions=True)
+    done: list[tuple[Site, T]] = []
+    faults: list[SiteFault] = []
+    for site, result in zip(sites, found, strict=True):
+        if isinstance(result, ConfsyncError):
+            faults.append(SiteFault(site.name, result))
+        elif isinstance(result, BaseException):
+            raise result  # a bug, or an interrupt: not a site's fault
+        else:
+            done.append((site, result))
+    return done, faults
+
+
+async def plan_sites(workspace: Workspace) -> tuple[Plan, list[SiteFault]]:
+    """One plan of every site's (a site that failed has no part in it)."""
+
+    async def plan(site: Site) -> Plan:
+        async with open_backend(site.workspace) as confluence:
+            return (await run_plan(site.workspace, confluence)).of_site(site.name)
+
+    done, faults = await each_site(sites_of(workspace), plan)
+    return Plan.joined(workspace.origin, [part for _, part in done]), faults
+
+
+async def check_sites(
+    workspace: Workspace, teams: Sequence[str] = ()
+) -> tuple[list[tuple[Site, CheckReport]], list[SiteFault]]:
+    """``check`` of every site: each signs in and checks its teams (or those named)."""
+
+    async def check(site: Site) -> CheckReport:
+        async with open_backend(site.workspace) as confluence:
+            return await check_connection(site.workspace, confluence, teams=teams)
+
+    return await each_site(sites_of(workspace), check)
+
+
+Approve = Callable[[Plan], Awaitable[bool]]
+"""Shown the plan of every site that planned: True to apply it (it may raise to refuse it)."""
+
+
+async def apply_sites(
+    workspace: Workspace,
+    saved: Plan | None,
+    *,
+    approve: Approve,
+    progress: Progress | None = None,
+    lock_timeout: float,
+    lock_ttl: float,
+) -> tuple[Plan, ApplyResult, list[SiteFault]]:
+    """Lock, plan (or re-check ``saved``), ask ``approve`` once with every site's plan, then
+    apply, on every site at once. Each site holds its lock from before its plan to after its
+    last write, so what was approved is what is written."""
+    sites = sites_of(workspace)
+    planned = {site.name: asyncio.get_running_loop().create_future() for site in sites}
+    go: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    async def work(site: Site) -> tuple[Plan, ApplyResult]:
+        here = site.workspace
+        part = None if saved is None else saved.on_site(site.name)
+        ready: asyncio.Future[Plan] = planned[site.name]
+        try:
+            async with (
+                open_backend(here) as confluence,
+                lock_spaces(here, confluence, part, timeout=lock_timeout, ttl=lock_ttl),
+            ):
+                if part is not None:
+                    await check_still_current(part, confluence)
+                plan = part or (await run_plan(here, confluence)).of_site(site.name)
+                ready.set_result(plan)
+                if not await go or not plan.has_changes:
+                    return plan, ApplyResult()
+                return plan, await run_apply(here, plan, confluence, progress)
+        except BaseException as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+            raise
+
+    tasks = [asyncio.ensure_future(work(site)) for site in sites]
+    try:
+        await asyncio.wait(planned.values())
+        before, faults = _sorted(sites, [planned[site.name] for site in sites])
+        plan = Plan.joined(workspace.origin, before)
+        go.set_result(await approve(plan))
+    finally:
+        if not go.done():
+            go.set_result(False)
+        # Every site finishes (or lets go of its lock) before the command ends.
+        await asyncio.wait(tasks)
+        for task in tasks:
+            if not task.cancelled():
+                task.exception()  # read here; raised, or reported, just below
+    ends, late = _sorted(sites, tasks)
+    result = ApplyResult([outcome for _, applied in ends for outcome in applied.outcomes])
+    return plan, result, faults + [f for f in late if f.site not in {g.site for g in faults}]
+
+
+def _sorted(
+    sites: Sequence[Site], futures: Sequence[asyncio.Future[T]]
+) -> tuple[list[T], list[SiteFault]]:
+    """What the sites' finished ``futures`` hold, and their faults. With one site, its error
+    is raised (the command's error, as with a single site it always was)."""
+    done: list[T] = []
+    faults: list[SiteFault] = []
+    for site, future in zip(sites, futures, strict=True):
+        error = future.exception()
+        if error is None:
+            done.append(future.result())
+        elif isinstance(error, ConfsyncError) and len(sites) > 1:
+            faults.append(SiteFault(site.name, error))
+        else:
+            raise error
+    return done, faults
+
+
+async def run_preview(
+    workspace: Workspace, out: Path, *, offline: bool, changed_only: bool
+) -> list[PreviewEntry]:
+    """Write the review preview (preview.py): against Confluence's plan, or, offline, every
+    page as new."""
+    if offline:
+        return write_preview(workspace.repo, workspace.desired, out, changed_only=changed_only)
+
+    async def read(site: Workspace) -> tuple[Plan, dict[str, str], dict[str, str]]:
+        async with open_backend(site) as confluence:
+            plan = await run_plan(site, confluence)
+            current = await current_bodies(confluence, plan)
+            urls = {
+                c.address: confluence.page_url(_found(c.before.page_id))
+                for c in plan.changes
+                if c.before is not None and c.before.page_id
+            }
+            return plan, current, urls
+
+    done, faults = await each_site(sites_of(workspace), lambda site: read(site.workspace))
+    if faults:
+        raise ConfsyncError("; ".join(map(str, faults)))
+    return write_preview(
+        workspace.repo,
+        workspace.desired,
+        out,
+        plan=Plan.joined(workspace.origin, [plan for _, (plan, _, _) in done]),
+        current={a: b for _, (_, bodies, _) in done for a, b in bodies.items()},
+        page_urls={a: u for _, (_, _, urls) in done for a, u in urls.items()},
+        changed_only=changed_only,
+    )
+
+
+def _found(page_id: str) -> Page:
+    """A page known by its id alone: enough for its link."""
+    return Page(page_id, "", "", None, PageStatus.CURRENT, PageVersion(1))
