@@ -60,8 +60,8 @@ def result_json(
 ) -> dict[str, Any]:
     """The apply result document. ``changes`` are in the plan's order (apply finishes them in
     whatever order the network allows); the plan's changes that write nothing are left out.
-    ``site_errors`` are the sites apply could not work on (``sites.py``); what they would have
-    changed is not known, so it is not among the changes."""
+    ``site_errors`` are the sites apply could not work on, or not finish (``sites.py``); the
+    changes such a site made before it failed are among the changes."""
     order = {change.address: index for index, change in enumerate(plan.changes)}
     outcomes = sorted(result.outcomes, key=lambda o: order.get(o.change.address, len(order)))
     changes = [_outcome_json(outcome) for outcome in outcomes]

@@ -439,7 +439,7 @@ class Config(_Strict):
                 raise FieldError(
                     f"team {team.id!r} must say which site it publishes to: add site: with "
                     f"one of {', '.join(names)}",
-                    loc=("teams", index),
+                    loc=("teams", index, "id"),
                 )
             if team.site is not None and team.site not in names:
                 known = (

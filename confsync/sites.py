@@ -67,12 +67,18 @@ class SiteFault:
 
 
 def sites_of(workspace: Workspace) -> tuple[Site, ...]:
-    """The sites the workspace's teams publish to, in the config's order."""
+    """The sites the workspace speaks for, in the config's order: those with a page to plan
+    or a team the selection covers whole (``--team``: only the named teams' sites)."""
     config = workspace.repo.config
     if not isinstance(config.confluence, SiteMap):
         return (Site("", workspace),)
-    used = {config.site_of(team) for team in config.teams}
-    return tuple(Site(name, workspace.on_site(name)) for name in config.sites() if name in used)
+    found = (Site(name, workspace.on_site(name)) for name in config.sites())
+    return tuple(
+        site
+        for site in found
+        if site.workspace.desired
+        or any(workspace.selection.prunes(t.id) for t in site.workspace.repo.config.teams)
+    )
 
 
 async def each_site(
@@ -137,8 +143,10 @@ async def apply_sites(
     sites = sites_of(workspace)
     planned = {site.name: asyncio.get_running_loop().create_future() for site in sites}
     go: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    made = {site.name: ApplyResult() for site in sites}
+    """What each site applied, kept when the site fails after (its lock's release, say)."""
 
-    async def work(site: Site) -> tuple[Plan, ApplyResult]:
+    async def work(site: Site) -> Plan:
         here = site.workspace
         part = None if saved is None else saved.on_site(site.name)
         ready: asyncio.Future[Plan] = planned[site.name]
@@ -151,9 +159,9 @@ async def apply_sites(
                     await check_still_current(part, confluence)
                 plan = part or (await run_plan(here, confluence)).of_site(site.name)
                 ready.set_result(plan)
-                if not await go or not plan.has_changes:
-                    return plan, ApplyResult()
-                return plan, await run_apply(here, plan, confluence, progress)
+                if await go and plan.has_changes:
+                    made[site.name] = await run_apply(here, plan, confluence, progress)
+                return plan
         except BaseException as exc:
             if not ready.done():
                 ready.set_exception(exc)
@@ -161,7 +169,8 @@ async def apply_sites(
 
     tasks = [asyncio.ensure_future(work(site)) for site in sites]
     try:
-        await asyncio.wait(planned.values())
+        if planned:  # none: a selection with nothing on any site
+            await asyncio.wait(planned.values())
         before, faults = _sorted(sites, [planned[site.name] for site in sites])
         plan = Plan.joined(workspace.origin, before)
         go.set_result(await approve(plan))
@@ -169,13 +178,15 @@ async def apply_sites(
         if not go.done():
             go.set_result(False)
         # Every site finishes (or lets go of its lock) before the command ends.
-        await asyncio.wait(tasks)
+        if tasks:
+            await asyncio.wait(tasks)
         for task in tasks:
             if not task.cancelled():
                 task.exception()  # read here; raised, or reported, just below
-    ends, late = _sorted(sites, tasks)
-    result = ApplyResult([outcome for _, applied in ends for outcome in applied.outcomes])
-    return plan, result, faults + [f for f in late if f.site not in {g.site for g in faults}]
+    _, late = _sorted(sites, tasks)
+    result = ApplyResult([outcome for site in sites for outcome in made[site.name].outcomes])
+    failed = {fault.site for fault in faults}
+    return plan, result, faults + [fault for fault in late if fault.site not in failed]
 
 
 def _sorted(
