@@ -261,15 +261,46 @@ class SiteMap(_Strict):
         description="The sites, by name (lower case): each is what confluence: holds for one.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_form(cls, data: object) -> object:
+        # Without this, a site's setting beside sites: is "unknown", which is true but no help.
+        if isinstance(data, dict):
+            stray = [key for key in data if key in ConfluenceSettings.model_fields]
+            if stray:
+                raise FieldError(
+                    f"{stray[0]} is a site's setting: with sites:, write it under each site "
+                    f"(sites.NAME.{stray[0]})",
+                    loc=(stray[0],),
+                )
+        return data
+
+    @model_validator(mode="after")
+    def _distinct(self) -> SiteMap:
+        # Two names for one Confluence would let a title taken on "both" pass validation.
+        seen: dict[str, str] = {}
+        for name, settings in self.sites.items():
+            where = (settings.url or "").rstrip("/").lower() or os.path.normpath(
+                settings.sandbox or ""
+            )
+            if where in seen:
+                raise FieldError(
+                    f"sites {seen[where]} and {name} are one Confluence ({where}): name it once",
+                    loc=("sites", name),
+                )
+            seen[where] = name
+        return self
+
 
 def _confluence_form(value: object) -> str:
     if isinstance(value, SiteMap) or (isinstance(value, dict) and "sites" in value):
-        return "sites"
-    return "site"
+        return "several sites"
+    return "one site"
 
 
 Confluence = Annotated[
-    Annotated[ConfluenceSettings, Tag("site")] | Annotated[SiteMap, Tag("sites")],
+    # Tags that no key of the file can be: validation tells tags from fields by name.
+    Annotated[ConfluenceSettings, Tag("one site")] | Annotated[SiteMap, Tag("several sites")],
     Discriminator(_confluence_form),
 ]
 
@@ -470,9 +501,12 @@ class Config(_Strict):
 
     def on_site(self, name: str) -> Config:
         """This config as if it named only the site ``name`` and its teams: what plan, apply,
-        check and the lock work with, once per site."""
+        check and the lock work with, once per site. A named site stays named (its teams
+        name it), so that narrowing again finds the same teams."""
         teams = [t for t in self.teams if self.site_of(t) == name]
-        return self.model_copy(update={"confluence": self.sites()[name], "teams": teams})
+        site = self.sites()[name]
+        confluence = SiteMap(sites={name: site}) if name else site
+        return self.model_copy(update={"confluence": confluence, "teams": teams})
 
     @property
     def settings(self) -> ConfluenceSettings:

@@ -392,13 +392,14 @@ def _collisions(
             if isinstance(taken_by, Path):
                 taken_by = f"page of {_display(taken_by)}"
             case = " (Confluence ignores case in titles)" if taken_title != loaded.title else ""
+            site = f" on site {key[0]}" if key[0] else ""
             problems.append(
                 Problem(
                     _display(loaded.path),
                     *loaded.title_position,
                     "title",
                     f"renders the page title {loaded.title!r}, already the title of the "
-                    f"{taken_by} in space {loaded.team.space}{case}; set a distinct title",
+                    f"{taken_by} in space {loaded.team.space}{site}{case}; set a distinct title",
                 )
             )
         else:

@@ -358,6 +358,12 @@ class _Found:
     kind: str
     message: str
     suggestion: str | None
+    at_key: bool = False
+    """About a mapping's key (a site's name), not its value: shown where the key is written."""
+
+
+_KEY = "[key]"
+"""What pydantic puts at the end of ``loc`` when a dict's key, not its value, is invalid."""
 
 
 def problems_from(
@@ -367,7 +373,10 @@ def problems_from(
     found: list[_Found] = []
     for error in exc.errors(include_url=False):
         kind = error["type"]
-        steps = _steps(tuple(error["loc"]), document.data, kind == "missing")
+        at_key = tuple(error["loc"][-1:]) == (_KEY,)
+        steps = _steps(
+            tuple(error["loc"])[: -1 if at_key else None], document.data, kind == "missing"
+        )
         loc: Loc = tuple(step.part for step in steps if not step.is_tag)
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
@@ -379,7 +388,7 @@ def problems_from(
             message = _message(error, loc, steps, schema)
         if kind == "value_error":
             loc = _about(error, loc, document.data)
-        found.append(_Found(loc, kind, message, suggestion))
+        found.append(_Found(loc, kind, message, suggestion, at_key))
 
     # "unknown field 'titel'; did you mean 'title'?" says all; "title: required" would repeat it.
     misspelt = {(*f.loc[:-1], f.suggestion) for f in found if f.suggestion is not None}
@@ -387,7 +396,7 @@ def problems_from(
     for f in found:
         if f.kind == "missing" and f.loc in misspelt:
             continue
-        if f.kind == "extra_forbidden":
+        if f.kind == "extra_forbidden" or f.at_key:
             line, column = document.positions.of_key(f.loc)
         else:
             line, column = document.positions.of_value(f.loc)
