@@ -288,7 +288,7 @@ def plan(
     if out is not None and not faults:
         out.write_text(render_json(result))
     view = PlanFormat(format)
-    click.echo(render(result, view, style=_style_for(ctx, color)), nl=False)
+    click.echo(render(result, view, style=_style_for(ctx, color), faults=faults), nl=False)
     if out is not None and view is not PlanFormat.JSON and not faults:
         # markdown is piped into a comment (plan.md): the note goes to stderr there.
         click.echo(

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from confsync.cli import EXIT_OK, _directory, directory_option, site_option, team_option
+from confsync.cli import EXIT_ERROR, EXIT_OK, _directory, directory_option, site_option, team_option
 from confsync.errors import ConfsyncError
 
 __all__ = ["check", "pages", "spaces", "test_publish"]
@@ -53,32 +53,30 @@ def test_publish(
     --keep the page stays, for you to look at and delete.
     """
     from confsync.discovery import open_site
-    from confsync.loading import load_repo
     from confsync.render.pdf import render_pdf
     from confsync.setup_views import render_test_pages_text
+    from confsync.sites import Site, each_site, sites_of
     from confsync.testpublish import publish_test_pages
     from confsync.types import ReportKind
+    from confsync.workflow import prepare
 
-    repo = load_repo(_directory(ctx, directory))
+    workspace = prepare(_directory(ctx, directory), teams=team)
 
     def printer(body: str, title: str, cover: str) -> bytes:
         return render_pdf(body, title=title, cover=cover, files={})
 
-    async def publish(name: str) -> Any:
-        here = repo.on_site(name)
-        if not any(not team or t.id in team for t in here.config.teams):
-            return []
-        async with open_site(here) as confluence:
+    async def publish(site: Site) -> Any:
+        repo = site.workspace.repo
+        async with open_site(repo) as confluence:
             return await publish_test_pages(
-                here, confluence, teams=team, kind=ReportKind(kind), keep=keep, printer=printer
+                repo, confluence, teams=team, kind=ReportKind(kind), keep=keep, printer=printer
             )
 
-    async def run() -> list[Any]:
-        found = await asyncio.gather(*(publish(name) for name in repo.config.sites()))
-        return [page for pages in found for page in pages]
-
-    click.echo(render_test_pages_text(asyncio.run(run())), nl=False)
-    return EXIT_OK
+    done, faults = asyncio.run(each_site(sites_of(workspace), publish))
+    click.echo(render_test_pages_text([page for _, pages in done for page in pages]), nl=False)
+    for fault in faults:
+        click.echo(f"Error: {fault}", err=True)
+    return EXIT_ERROR if faults else EXIT_OK
 
 
 @click.command()

@@ -170,8 +170,11 @@ class SpaceLocks:
         ttl: float = LOCK_TTL,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        site: str = "",
     ) -> None:
         self.confluence = confluence
+        self.site = site
+        """The name of the site, when the config names several: said in the unlock command."""
         self.space_keys = sorted(set(space_keys))
         self.timeout, self.ttl = timeout, ttl
         self.clock, self.sleep = clock, sleep
@@ -261,6 +264,7 @@ class SpaceLocks:
                     "try again when it is done, or wait for it with --lock-timeout SECONDS. If "
                     "its holder is gone, the lock expires by itself; to remove it now: "
                     f"confsync force-unlock {space.key} {held.lock_id}"
+                    + (f" --site {self.site}" if self.site else "")
                 )
             await self.sleep(min(_POLL, max(0.1, deadline - self.clock())))
 

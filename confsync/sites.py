@@ -98,7 +98,14 @@ async def each_site(
             raise result  # a bug, or an interrupt: not a site's fault
         else:
             done.append((site, result))
+    _refuse_if_all(faults, done)
     return done, faults
+
+
+def _refuse_if_all(faults: Sequence[SiteFault], done: Sequence[object]) -> None:
+    """Every site failed: the command's error, not an empty result ("No changes.") above it."""
+    if faults and not done:
+        raise ConfsyncError("every site failed: " + "; ".join(map(str, faults)))
 
 
 async def plan_sites(workspace: Workspace) -> tuple[Plan, list[SiteFault]]:
@@ -172,6 +179,7 @@ async def apply_sites(
         if planned:  # none: a selection with nothing on any site
             await asyncio.wait(planned.values())
         before, faults = _sorted(sites, [planned[site.name] for site in sites])
+        _refuse_if_all(faults, before)
         plan = Plan.joined(workspace.origin, before)
         go.set_result(await approve(plan))
     finally:

@@ -274,7 +274,8 @@ def lock_spaces(
     else:
         keys = {d.space_key for d in workspace.desired}
         keys |= {t.space for t in workspace.repo.config.teams if t.prune}
-    return SpaceLocks(confluence, sorted(keys), timeout=timeout, ttl=ttl)
+    site = next(iter(workspace.repo.config.sites()))  # named: one of several (on_site)
+    return SpaceLocks(confluence, sorted(keys), timeout=timeout, ttl=ttl, site=site)
 
 
 async def check_still_current(plan: Plan, confluence: Confluence) -> None:

@@ -79,14 +79,15 @@ def test_with_several_sites_a_confsync_error_is_that_sites_fault() -> None:
     assert str(faults[0]) == "site dc: 401: the token was refused"
 
 
-def test_with_several_sites_every_site_may_fail_each_in_the_order_given() -> None:
+def test_with_several_sites_all_failing_is_the_commands_error_naming_each() -> None:
     async def job(s: Site) -> str:
         raise ConnectionFailedError(f"{s.name} unreachable")
 
-    done, faults = gathered([site("b"), site("a")], job)
+    # Not an empty result: a command would print "No changes." above the errors.
+    with pytest.raises(ConfsyncError) as raised:
+        gathered([site("b"), site("a")], job)
 
-    assert done == []
-    assert [str(f) for f in faults] == ["site b: b unreachable", "site a: a unreachable"]
+    assert str(raised.value) == "every site failed: site b: b unreachable; site a: a unreachable"
 
 
 def test_with_several_sites_another_error_is_raised_not_a_fault() -> None:

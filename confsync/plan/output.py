@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable
-from typing import Any, assert_never
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, assert_never
 
 from confsync.plan.model import Plan
+
+if TYPE_CHECKING:
+    from confsync.sites import SiteFault
 
 __all__ = [
     "MARKDOWN_LIMIT",
@@ -62,17 +65,33 @@ class PlanFormat(enum.StrEnum):
     JSON = "json"
 
 
-def render(plan: Plan, format: PlanFormat, *, style: Style | None = None) -> str:
-    """``plan`` in ``format``; ``style`` colours the text view (see ``render_text``)."""
+def render(
+    plan: Plan,
+    format: PlanFormat,
+    *,
+    style: Style | None = None,
+    faults: Sequence[SiteFault] = (),
+) -> str:
+    """``plan`` in ``format``; ``style`` colours the text view (see ``render_text``).
+    ``faults``: the sites that could not be planned (``sites.py``), named in the markdown
+    (a reviewer must see that the comment lacks a site) and as ``site_errors`` in the JSON;
+    the text view leaves them to the errors on stderr."""
     match format:
         case PlanFormat.TEXT:
             return render_text(plan, style=style)
         case PlanFormat.MARKDOWN:
-            return render_markdown(plan)
+            return render_markdown(plan, faults=faults)
         case PlanFormat.JSON:
-            return render_json(plan)
+            if not faults:
+                return render_json(plan)
+            document = {**plan.to_json(), "site_errors": _site_errors(faults)}
+            return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         case _:
             assert_never(format)
+
+
+def _site_errors(faults: Sequence[SiteFault]) -> list[dict[str, str]]:
+    return [{"site": fault.site, "error": str(fault.error)} for fault in faults]
 
 
 def _plain(text: str, _colour: str) -> str:
@@ -167,13 +186,20 @@ def render_text(plan: Plan, *, style: Style | None = None, show_body: bool = Tru
     return "\n".join(out) + "\n"
 
 
-def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+def render_markdown(
+    plan: Plan, *, limit: int = MARKDOWN_LIMIT, faults: Sequence[SiteFault] = ()
+) -> str:
     """A pull-request comment: a summary table, then one <details> per changed page."""
     data = plan.to_json()
     s = data["summary"]
     head = [
         "### confsync plan",
         "",
+        *(
+            f"> [!CAUTION]\n> Site `{e['site']}` could not be planned; its changes are not "
+            f"shown here: {_escape(' '.join(e['error'].split()))}\n"
+            for e in _site_errors(faults)
+        ),
         f"**{summary_line(plan)}**",
         *(["", f"**{blocked}**"] if (blocked := blocked_line(data)) else []),
         "",
