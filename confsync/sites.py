@@ -57,7 +57,8 @@ class Site:
 
 @dataclass(frozen=True)
 class SiteFault:
-    """A site that could not be worked on: nothing after ``error`` was done on it."""
+    """A site whose work ``error`` stopped: most often before its first write (the sign-in,
+    the lock, the plan); what it wrote before is reported with the rest."""
 
     site: str
     error: ConfsyncError
@@ -86,18 +87,10 @@ async def each_site(
 ) -> tuple[list[tuple[Site, T]], list[SiteFault]]:
     """``job`` for every site at once: what each returned, and the sites it failed on. With
     one site its error is raised as it is (what the single-site commands always did)."""
-    if len(sites) == 1:
-        return [(sites[0], await job(sites[0]))], []
-    found = await asyncio.gather(*(job(site) for site in sites), return_exceptions=True)
-    done: list[tuple[Site, T]] = []
-    faults: list[SiteFault] = []
-    for site, result in zip(sites, found, strict=True):
-        if isinstance(result, ConfsyncError):
-            faults.append(SiteFault(site.name, result))
-        elif isinstance(result, BaseException):
-            raise result  # a bug, or an interrupt: not a site's fault
-        else:
-            done.append((site, result))
+    tasks = [asyncio.ensure_future(job(site)) for site in sites]
+    if tasks:
+        await asyncio.wait(tasks)  # every site ends before any error is raised
+    done, faults = _sorted(sites, tasks)
     _refuse_if_all(faults, done)
     return done, faults
 
@@ -150,8 +143,8 @@ async def apply_sites(
     sites = sites_of(workspace)
     planned = {site.name: asyncio.get_running_loop().create_future() for site in sites}
     go: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    # What each site applied, kept when the site fails after it (its lock's release, say).
     made = {site.name: ApplyResult() for site in sites}
-    """What each site applied, kept when the site fails after (its lock's release, say)."""
 
     async def work(site: Site) -> Plan:
         here = site.workspace
@@ -180,7 +173,7 @@ async def apply_sites(
             await asyncio.wait(planned.values())
         before, faults = _sorted(sites, [planned[site.name] for site in sites])
         _refuse_if_all(faults, before)
-        plan = Plan.joined(workspace.origin, before)
+        plan = Plan.joined(workspace.origin, [part for _, part in before])
         go.set_result(await approve(plan))
     finally:
         if not go.done():
@@ -199,15 +192,16 @@ async def apply_sites(
 
 def _sorted(
     sites: Sequence[Site], futures: Sequence[asyncio.Future[T]]
-) -> tuple[list[T], list[SiteFault]]:
+) -> tuple[list[tuple[Site, T]], list[SiteFault]]:
     """What the sites' finished ``futures`` hold, and their faults. With one site, its error
-    is raised (the command's error, as with a single site it always was)."""
-    done: list[T] = []
+    is raised (the command's error, as with a single site it always was); any error other
+    than a ``ConfsyncError`` is a bug or an interrupt, not a site's fault, and is raised."""
+    done: list[tuple[Site, T]] = []
     faults: list[SiteFault] = []
     for site, future in zip(sites, futures, strict=True):
         error = future.exception()
         if error is None:
-            done.append(future.result())
+            done.append((site, future.result()))
         elif isinstance(error, ConfsyncError) and len(sites) > 1:
             faults.append(SiteFault(site.name, error))
         else:
