@@ -27,8 +27,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from confsync.config import ConfluenceSettings
 from confsync.confluence import make_backend
+from confsync.connection import ConfluenceSettings
 from confsync.sandbox import create_app
 from confsync.sandbox.faults import Faults
 from confsync.sandbox.state import Sandbox

@@ -20,7 +20,17 @@ from typing import Any, ClassVar
 import click
 
 from confsync import __version__
-from confsync.errors import ConfsyncError, InputError, Problem
+from confsync.cli_options import (
+    changed_since_option,
+    colour_option,
+    directory_option,
+    repo_dir,
+    style_for,
+    target_option,
+    team_option,
+    warn,
+)
+from confsync.errors import ConfsyncError, InputError
 from confsync.plan.output import PlanFormat
 
 __all__ = ["main"]
@@ -31,29 +41,6 @@ EXIT_CHANGES = 2
 EXIT_BUG = 3
 EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
-
-_DIRECTORY_HELP = (
-    "Run as if started in DIR (the repo holding confsync.yaml); CONFSYNC_DIRECTORY works for "
-    "every command."
-)
-
-
-def _directory(ctx: click.Context, given: Path | None) -> Path:
-    if given is not None:
-        return given
-    parent = ctx.find_root().params.get("directory")
-    return parent if isinstance(parent, Path) else Path.cwd()
-
-
-directory_option = click.option(
-    "-C",
-    "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    metavar="DIR",
-    help=_DIRECTORY_HELP,
-    show_envvar=True,
-)
 
 
 def _show_envvars(command: click.Command) -> click.Command:
@@ -144,8 +131,8 @@ def validate(ctx: click.Context, directory: Path | None) -> None:
     """
     from confsync.loading import load_repo
 
-    repo = load_repo(_directory(ctx, directory))
-    _warn(repo.warnings)
+    repo = load_repo(repo_dir(ctx, directory))
+    warn(repo.warnings)
     count = len(repo.reports)
     teams = len(repo.config.teams)
     click.echo(
@@ -174,56 +161,6 @@ def schema(out: Path) -> None:
     for name, document in json_schemas().items():
         (out / name).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         click.echo(f"wrote {out / name}")
-
-
-def _warn(problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        click.echo(f"Warning: {problem}", err=True)
-
-
-def _style_for(ctx: click.Context, color: bool | None) -> Callable[[str, str], str] | None:
-    """--color/--no-color, else NO_COLOR, else FORCE_COLOR (each when set and not empty:
-    https://no-color.org, https://force-color.org), else whether stdout is a terminal."""
-    import os
-
-    if color is None:
-        forced = bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
-        color = not os.environ.get("NO_COLOR") and forced
-    if color:
-        ctx.color = True  # or click.echo strips the colours when stdout is not a terminal
-    return (lambda text, fg: click.style(text, fg=fg)) if color else None
-
-
-team_option = click.option(
-    "--team",
-    metavar="ID",
-    multiple=True,
-    help="Only this team's pages (a team id); repeat for several.",
-)
-target_option = click.option(
-    "--target",
-    metavar="ADDRESS",
-    multiple=True,
-    help="Only this page and its parent: an address as plan --format json shows it, "
-    "<team>/<kind>/<report file name without .yaml>; repeat for several. Prune is off.",
-)
-changed_since_option = click.option(
-    "--changed-since",
-    metavar="REF",
-    help="Only the reports whose files differ from the git REF (commits since it and "
-    "uncommitted edits), with their parent pages. Prune is off.",
-)
-site_option = click.option(
-    "--site",
-    metavar="NAME",
-    help="Which site of confluence.sites to speak to (needed when confsync.yaml names several).",
-)
-colour_option = click.option(
-    "--color/--no-color",
-    "color",
-    default=None,
-    help="Colour the output (default: on a terminal or with FORCE_COLOR, not with NO_COLOR).",
-)
 
 
 @cli.command()
@@ -278,9 +215,9 @@ def plan(
     from confsync.workflow import prepare
 
     workspace = prepare(
-        _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
+        repo_dir(ctx, directory), teams=team, targets=target, changed_since=changed_since
     )
-    _warn(workspace.warnings)
+    warn(workspace.warnings)
     if workspace.notice:
         click.echo(workspace.notice, err=True)
 
@@ -288,7 +225,7 @@ def plan(
     if out is not None and not faults:
         out.write_text(render_json(result))
     view = PlanFormat(format)
-    click.echo(render(result, view, style=_style_for(ctx, color), faults=faults), nl=False)
+    click.echo(render(result, view, style=style_for(ctx, color), faults=faults), nl=False)
     if out is not None and view is not PlanFormat.JSON and not faults:
         # markdown is piped into a comment (plan.md): the note goes to stderr there.
         click.echo(
@@ -380,9 +317,9 @@ def apply(
         raise click.UsageError("apply --format json never asks: pass --auto-approve or PLAN_FILE")
     aside = view is not PlanFormat.TEXT  # stdout holds the result alone
     workspace = prepare(
-        _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
+        repo_dir(ctx, directory), teams=team, targets=target, changed_since=changed_since
     )
-    _warn(workspace.warnings)
+    warn(workspace.warnings)
     if workspace.notice and plan_file is None:
         click.echo(workspace.notice, err=True)
     saved: Plan | None = None
@@ -393,7 +330,7 @@ def apply(
             raise ConfsyncError(f"cannot read the plan file {plan_file}: {exc}") from exc
         # Refuse a stale plan before showing it: its changes will not be made.
         check_plan_origin(workspace, saved)
-    style = None if aside else _style_for(ctx, color)
+    style = None if aside else style_for(ctx, color)
     start_printing(workspace)  # WeasyPrint loads while apply locks and plans
     shown = ExitStack()
     progress: list[Any] = []

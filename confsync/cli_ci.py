@@ -13,14 +13,14 @@ from typing import Any
 
 import click
 
-from confsync.cli import (
-    _directory,
-    _warn,
+from confsync.cli_options import (
     changed_since_option,
     directory_option,
+    repo_dir,
     site_option,
     target_option,
     team_option,
+    warn,
 )
 from confsync.plan.output import PlanFormat
 
@@ -48,7 +48,7 @@ def teams(ctx: click.Context, directory: Path | None, format: str) -> None:
     from confsync.teams import render_teams_json, render_teams_text
     from confsync.workflow import list_teams
 
-    found = list_teams(_directory(ctx, directory))
+    found = list_teams(repo_dir(ctx, directory))
     render = render_teams_json if format == "json" else render_teams_text
     click.echo(render(found), nl=False)
 
@@ -73,7 +73,7 @@ def force_unlock(
     from confsync.loading import load_repo, one_site
     from confsync.lock import force_unlock as unlock
 
-    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    repo = one_site(load_repo(repo_dir(ctx, directory)), site)
 
     async def run() -> Any:
         async with open_site(repo) as confluence:
@@ -151,8 +151,8 @@ def preview(
     from confsync.workflow import prepare
 
     workspace = prepare(
-        _directory(ctx, directory), teams=team, targets=target, changed_since=changed_since
+        repo_dir(ctx, directory), teams=team, targets=target, changed_since=changed_since
     )
-    _warn(workspace.warnings)
+    warn(workspace.warnings)
     entries = asyncio.run(run_preview(workspace, out, offline=offline, changed_only=changed_only))
     click.echo(f"{out / 'index.html'}: {len(entries)} page{'s' if len(entries) != 1 else ''}.")

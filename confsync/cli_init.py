@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from confsync.cli import _directory, directory_option, site_option
+from confsync.cli_options import directory_option, repo_dir, site_option
 
 __all__ = ["auth", "init", "login"]
 
@@ -103,7 +103,7 @@ def init(ctx: click.Context, /, target: Path | None, **options: Any) -> None:
     --ci alone (no other option) writes only the pipeline, for a repo that has its
     confsync.yaml; the secrets it lists are the ${VARIABLES} that confsync.yaml refers to.
     """
-    directory = _directory(ctx, target)
+    directory = repo_dir(ctx, target)
     setup = any(options[name] for name in _SETUP_OPTIONS)
     terminal = sys.stdin.isatty()
     if options["ci"] and not setup:
@@ -247,7 +247,7 @@ def login(
     from confsync.setup.login import LoginOptions
     from confsync.setup.login import login as run_login
 
-    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    repo = one_site(load_repo(repo_dir(ctx, directory)), site)
     options = LoginOptions(
         port=port,
         paste=paste,
@@ -285,7 +285,7 @@ def status(ctx: click.Context, directory: Path | None, site: str | None) -> int:
     from confsync.loading import load_repo, one_site
     from confsync.setup.auth import auth_status
 
-    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    repo = one_site(load_repo(repo_dir(ctx, directory)), site)
     found = auth_status(repo.config.settings, config_dir=repo.root)
     for line in found.lines():
         click.echo(line)
@@ -307,7 +307,7 @@ def logout(ctx: click.Context, directory: Path | None, site: str | None) -> None
     from confsync.loading import load_repo, one_site
     from confsync.setup.auth import logout as forget
 
-    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    repo = one_site(load_repo(repo_dir(ctx, directory)), site)
     done = asyncio.run(forget(repo.config.settings, config_dir=repo.root))
     if done.forgot:
         click.echo(f"Forgot the {done.method} tokens in {done.store}.")

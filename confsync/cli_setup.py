@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from confsync.cli import EXIT_ERROR, EXIT_OK, _directory, directory_option, site_option, team_option
+from confsync.cli import EXIT_ERROR, EXIT_OK
+from confsync.cli_options import directory_option, repo_dir, site_option, team_option
 from confsync.errors import ConfsyncError
 
 __all__ = ["check", "pages", "spaces", "test_publish"]
@@ -60,7 +61,7 @@ def test_publish(
     from confsync.types import ReportKind
     from confsync.workflow import prepare
 
-    workspace = prepare(_directory(ctx, directory), teams=team)
+    workspace = prepare(repo_dir(ctx, directory), teams=team)
 
     def printer(body: str, title: str, cover: str) -> bytes:
         return render_pdf(body, title=title, cover=cover, files={})
@@ -93,7 +94,7 @@ def spaces(ctx: click.Context, directory: Path | None, site: str | None, format:
     from confsync.loading import load_repo, one_site
     from confsync.setup_views import render_json, render_spaces_text, spaces_json
 
-    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    repo = one_site(load_repo(repo_dir(ctx, directory)), site)
 
     async def run() -> Any:
         async with open_site(repo) as confluence:
@@ -129,7 +130,7 @@ def search(
     from confsync.loading import load_repo, one_site
     from confsync.setup_views import matches_json, render_json, render_matches_text
 
-    repo = one_site(load_repo(_directory(ctx, directory)), site)
+    repo = one_site(load_repo(repo_dir(ctx, directory)), site)
 
     async def run() -> Any:
         async with open_site(repo) as confluence:
@@ -167,7 +168,7 @@ def check(ctx: click.Context, directory: Path | None, team: tuple[str, ...], for
     from confsync.sites import check_sites
     from confsync.workflow import prepare
 
-    workspace = prepare(_directory(ctx, directory), teams=team)
+    workspace = prepare(repo_dir(ctx, directory), teams=team)
     done, faults = asyncio.run(check_sites(workspace, teams=team))
     found = [(site.name, report) for site, report in done]
     if format == "json":

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from confsync.apply import ApplyResult, Progress
-from confsync.config import SiteMap
+from confsync.connection import SiteMap
 from confsync.errors import ConfsyncError
 from confsync.plan.model import Plan
 from confsync.preview import PreviewEntry, current_bodies, write_preview

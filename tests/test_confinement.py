@@ -23,8 +23,8 @@ from click.testing import CliRunner
 
 from confsync.attachments import MAX_ATTACHMENT_BYTES
 from confsync.cli import cli, run
-from confsync.config import ConfluenceSettings
 from confsync.confluence import make_backend
+from confsync.connection import ConfluenceSettings
 from confsync.desired import desired_pages, read_attachment
 from confsync.errors import ConfsyncError, StalePlanError
 from confsync.loading import load_repo

@@ -9,18 +9,8 @@ from typing import Any
 
 import pytest
 
-from confsync.config import (
-    ApiTokenAuth,
-    AppLinkAuth,
-    BasicAuth,
-    Config,
-    CreateParent,
-    ExistingParent,
-    KindDefaults,
-    OAuth2Auth,
-    PatAuth,
-    resolve,
-)
+from confsync.config import Config, CreateParent, ExistingParent, KindDefaults
+from confsync.connection import ApiTokenAuth, AppLinkAuth, BasicAuth, OAuth2Auth, PatAuth, resolve
 from confsync.errors import ConfsyncError, InputError
 from confsync.loading import load_repo
 from confsync.reports import ActionItem, HealthCheck, Retrospective, Votes, report_adapter

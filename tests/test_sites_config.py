@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from confsync.cli import cli, run
-from confsync.config import ConfluenceSettings, SiteMap
+from confsync.connection import ConfluenceSettings, SiteMap
 from confsync.desired import desired_pages
 from confsync.errors import ConfsyncError, InputError
 from confsync.loading import Repo, load_repo, one_site

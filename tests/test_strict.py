@@ -20,8 +20,9 @@ from pydantic import ValidationError
 
 from confsync import yamlio
 from confsync.cli import cli, run
-from confsync.config import Config, ConfluenceSettings
+from confsync.config import Config
 from confsync.confluence import make_backend
+from confsync.connection import ConfluenceSettings
 from confsync.errors import ConfsyncError, InputError, Problem
 from confsync.loading import load_repo
 from confsync.reports import report_adapter

@@ -20,13 +20,6 @@ from pathlib import Path
 
 import httpx
 
-from confsync.config import (
-    ApiTokenAuth,
-    AppLinkAuth,
-    BasicAuth,
-    ConfluenceSettings,
-    PatAuth,
-)
 from confsync.confluence.api import MARK_KEY, Confluence
 from confsync.confluence.auth import (
     CredentialsAuth,
@@ -48,6 +41,7 @@ from confsync.confluence.http import HttpClient, RetryPolicy, build_async_client
 from confsync.confluence.login import Login, start_login
 from confsync.confluence.oauth import cloud_id_from_resources, cloud_id_from_tenant_info
 from confsync.confluence.redact import Redactor
+from confsync.connection import ApiTokenAuth, AppLinkAuth, BasicAuth, ConfluenceSettings, PatAuth
 from confsync.errors import ConfsyncError
 from confsync.paths import Refused, sandbox_file
 

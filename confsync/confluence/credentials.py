@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from confsync.config import (
+from confsync.confluence.auth import HeaderAuth, OAuthClient
+from confsync.confluence.redact import Redactor
+from confsync.confluence.tokens import TokenStore
+from confsync.connection import (
     REFERENCE,
     ApiTokenAuth,
     AppLinkAuth,
@@ -17,9 +20,6 @@ from confsync.config import (
     default_token_store,
     resolve,
 )
-from confsync.confluence.auth import HeaderAuth, OAuthClient
-from confsync.confluence.redact import Redactor
-from confsync.confluence.tokens import TokenStore
 
 __all__ = [
     "header_auth",

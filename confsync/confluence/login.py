@@ -20,7 +20,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from confsync.config import AppLinkAuth, ConfluenceSettings, OAuth2Auth
 from confsync.confluence.auth import HeaderAuth, OAuthClient
 from confsync.confluence.credentials import oauth_client, oauth_remedy, token_store
 from confsync.confluence.http import HttpClient, RetryPolicy, build_async_client
@@ -33,6 +32,7 @@ from confsync.confluence.oauth import (
 )
 from confsync.confluence.redact import Redactor
 from confsync.confluence.tokens import TokenSet, TokenStore
+from confsync.connection import AppLinkAuth, ConfluenceSettings, OAuth2Auth
 from confsync.errors import AuthError
 
 __all__ = ["Login", "start_login"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from confsync.config import (
+from confsync.confluence.credentials import store_key, token_store, variable
+from confsync.connection import (
     ApiTokenAuth,
     AppLinkAuth,
     BasicAuth,
@@ -20,7 +21,6 @@ from confsync.config import (
     OAuth2Auth,
     PatAuth,
 )
-from confsync.confluence.credentials import store_key, token_store, variable
 from confsync.errors import AuthError
 
 __all__ = ["AuthStatus", "Logout", "auth_status", "logout"]

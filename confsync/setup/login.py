@@ -27,13 +27,13 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 import httpx
 
-from confsync.config import AppLinkAuth, ConfluenceSettings, OAuth2Auth
 from confsync.confluence import make_backend
 from confsync.confluence.credentials import store_key, token_store
 from confsync.confluence.login import Login, start_login
 from confsync.confluence.loopback import Listener
 from confsync.confluence.oauth import login_scopes
 from confsync.confluence.tokens import TokenSet, TokenStore
+from confsync.connection import AppLinkAuth, ConfluenceSettings, OAuth2Auth
 from confsync.errors import AuthError, ScopeError
 
 __all__ = ["LoginOptions", "LoginUi", "SignedIn", "Site", "login"]

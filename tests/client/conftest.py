@@ -15,9 +15,9 @@ import httpx
 import pytest
 import respx
 
-from confsync.config import ConfluenceSettings
 from confsync.confluence.api import Confluence
 from confsync.confluence.http import RetryPolicy
+from confsync.connection import ConfluenceSettings
 from tests.client.sites import METHODS, Site, open_site
 from tests.support.openapi import ContractChecker, ValidatingTransport
 

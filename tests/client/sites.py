@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from starlette.applications import Starlette
 
-from confsync.config import ConfluenceSettings
 from confsync.confluence import make_backend
 from confsync.confluence.api import Confluence
 from confsync.confluence.auth import HeaderAuth, OAuthClient
@@ -25,6 +24,7 @@ from confsync.confluence.http import HttpClient, RetryPolicy, build_async_client
 from confsync.confluence.oauth import CLOUD_SCOPES, Pkce, authorization_url, exchange_code
 from confsync.confluence.redact import Redactor
 from confsync.confluence.tokens import TokenStore
+from confsync.connection import ConfluenceSettings
 from confsync.sandbox import create_app
 from confsync.sandbox.faults import Faults
 from confsync.sandbox.state import Sandbox

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from confsync.config import ConfluenceSettings
 from confsync.confluence import make_backend
 from confsync.confluence.api import Confluence
+from confsync.connection import ConfluenceSettings
 from tests.client.conftest import Sleeps
 from tests.support.openapi import ContractChecker, ValidatingTransport
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import respx
 
-from confsync.config import ConfluenceSettings
 from confsync.confluence import make_backend
 from confsync.confluence.tokens import TokenSet, TokenStore
+from confsync.connection import ConfluenceSettings
 from confsync.errors import AuthError
 from confsync.types import Page, PageStatus, PageVersion
 from tests.client.conftest import FAKE_ENV, SITE, Sleeps, cloud_settings

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import respx
 
-from confsync.config import ConfluenceSettings
 from confsync.confluence import make_backend
 from confsync.confluence.base import BackendBase
+from confsync.connection import ConfluenceSettings
 from confsync.errors import ConfluenceError
 from tests.client.conftest import DC, FAKE_ENV, FAKE_SECRETS, SITE, Sleeps
 from tests.client.sites import open_site

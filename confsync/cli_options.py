@@ -1,0 +1,98 @@
+"""The options and helpers the commands share: where the repo is, which teams, pages or site,
+colour, and how a warning is shown."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+
+from confsync.errors import Problem
+
+__all__ = [
+    "changed_since_option",
+    "colour_option",
+    "directory_option",
+    "repo_dir",
+    "site_option",
+    "style_for",
+    "target_option",
+    "team_option",
+    "warn",
+]
+
+_DIRECTORY_HELP = (
+    "Run as if started in DIR (the repo holding confsync.yaml); CONFSYNC_DIRECTORY works for "
+    "every command."
+)
+
+
+def repo_dir(ctx: click.Context, given: Path | None) -> Path:
+    """The repo: the command's -C, else the one given before the command, else here."""
+    if given is not None:
+        return given
+    parent = ctx.find_root().params.get("directory")
+    return parent if isinstance(parent, Path) else Path.cwd()
+
+
+directory_option = click.option(
+    "-C",
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help=_DIRECTORY_HELP,
+    show_envvar=True,
+)
+
+
+def warn(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        click.echo(f"Warning: {problem}", err=True)
+
+
+def style_for(ctx: click.Context, color: bool | None) -> Callable[[str, str], str] | None:
+    """--color/--no-color, else NO_COLOR, else FORCE_COLOR (each when set and not empty:
+    https://no-color.org, https://force-color.org), else whether stdout is a terminal."""
+    import os
+
+    if color is None:
+        forced = bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+        color = not os.environ.get("NO_COLOR") and forced
+    if color:
+        ctx.color = True  # or click.echo strips the colours when stdout is not a terminal
+    return (lambda text, fg: click.style(text, fg=fg)) if color else None
+
+
+team_option = click.option(
+    "--team",
+    metavar="ID",
+    multiple=True,
+    help="Only this team's pages (a team id); repeat for several.",
+)
+target_option = click.option(
+    "--target",
+    metavar="ADDRESS",
+    multiple=True,
+    help="Only this page and its parent: an address as plan --format json shows it, "
+    "<team>/<kind>/<report file name without .yaml>; repeat for several. Prune is off.",
+)
+changed_since_option = click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only the reports whose files differ from the git REF (commits since it and "
+    "uncommitted edits), with their parent pages. Prune is off.",
+)
+site_option = click.option(
+    "--site",
+    metavar="NAME",
+    help="Which site of confluence.sites to speak to (needed when confsync.yaml names several).",
+)
+colour_option = click.option(
+    "--color/--no-color",
+    "color",
+    default=None,
+    help="Colour the output (default: on a terminal or with FORCE_COLOR, not with NO_COLOR).",
+)
