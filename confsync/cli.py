@@ -297,8 +297,8 @@ def apply(
     (checked in bulk before the first write). Without it, plan, show the plan, and ask before
     applying (unless --auto-approve). A second run has nothing to do.
 
-    While it works, apply holds a lock on each space it writes (a space property in
-    Confluence): a second apply fails at once naming the holder, or waits --lock-timeout
+    While it works, apply holds a lock on each space it writes (a property of the space's
+    homepage in Confluence): a second apply fails at once naming the holder, or waits --lock-timeout
     seconds. The lock of a killed apply expires after --lock-ttl; force-unlock removes it.
     """
     import asyncio

@@ -1,9 +1,10 @@
 """A lease per space, kept in Confluence, so that two applies never write one space at once.
 
-The lease is a space property (``confsync-lock``) that Confluence creates atomically: a create
-fails when it exists, so of two applies starting together exactly one holds it. It names its
-owner (user, host, process, CI job) and when it expires; the holder renews it while it works
-and deletes it at the end. A holder that dies (SIGKILL, a cancelled CI job) leaves a lease that
+The lease is a record of the space (``confsync-lock``, a content property of its homepage:
+``Confluence.space_record``) that Confluence creates atomically: a create fails when it
+exists, so of two applies starting together exactly one holds it. It names its owner (user,
+host, process, CI job) and when it expires; the holder renews it while it works and deletes
+it at the end. A holder that dies (SIGKILL, a cancelled CI job) leaves a lease that
 expires: the next apply takes it over with a version-checked update, so a lock never blocks
 longer than its lifetime (and, on the holder's own machine, no longer than its process lives).
 ``confsync force-unlock SPACE LOCK_ID`` deletes one by hand, as Terraform's does.
@@ -150,6 +151,12 @@ def ci_job_url() -> str | None:
     return os.environ.get("CI_JOB_URL") or None
 
 
+_WHERE = (
+    "The lock is a content property of the space's homepage: the account must be allowed to "
+    "edit that page (a space without homepage keeps it as a space property, which Cloud lets "
+    "only the space's admins write)"
+)
+
 _REFUSALS = 3
 """Creates of a lease refused while no lease is there, before the refusal is the answer."""
 
@@ -226,15 +233,13 @@ class SpaceLocks:
         while True:
             # Created atomically, or refused because it exists: a free space costs one request.
             try:
-                created = await self.confluence.create_space_property(
+                created = await self.confluence.create_space_record(
                     space, LOCK_KEY, self.lease().to_json()
                 )
             except PermissionDeniedError as exc:
                 raise LockError(
-                    f"cannot take the apply lock of space {space.key}: {exc} The lock is a "
-                    "space property, and Confluence lets only the space's admins write those "
-                    f"(Cloud: the 'Admin' space permission). Give the account Admin on space "
-                    f"{space.key}; confsync check names what else it needs."
+                    f"cannot take the apply lock of space {space.key}: {exc} {_WHERE}; "
+                    "confsync check names what the account needs."
                 ) from exc
             except (BadRequestError, ConflictError):
                 # Refused, yet not there when looked at: its holder released it in between.
@@ -245,7 +250,7 @@ class SpaceLocks:
                 continue
             if created is not None:
                 return created
-            current = await self.confluence.space_property(space, LOCK_KEY)
+            current = await self.confluence.space_record(space, LOCK_KEY)
             if current is None:
                 continue  # released since: try again
             held = Lease.from_json(current.value)
@@ -253,7 +258,7 @@ class SpaceLocks:
                 # Expired, its holder dead, or not a lease: take it over, version-checked,
                 # so that of two applies taking over together only one succeeds.
                 with contextlib.suppress(StaleVersionError):
-                    return await self.confluence.update_space_property(
+                    return await self.confluence.update_space_record(
                         space, current, self.lease().to_json()
                     )
                 continue
@@ -274,7 +279,7 @@ class SpaceLocks:
             for key, (space, current) in list(self.held.items()):
                 # A failed renewal is tried again at the next tick; the lease outlives two.
                 with contextlib.suppress(ConfluenceError):
-                    renewed = await self.confluence.update_space_property(
+                    renewed = await self.confluence.update_space_record(
                         space, current, self.lease().to_json()
                     )
                     self.held[key] = (space, renewed)
@@ -285,18 +290,18 @@ class SpaceLocks:
 
     async def _release(self, space: Space) -> None:
         # Read first: a lease taken over (expired, or force-unlocked) is another run's now, and
-        # Data Center deletes a space property by key, whoever wrote it.
+        # Data Center deletes a property by key, whoever wrote it.
         with contextlib.suppress(ConfluenceError):
-            current = await self.confluence.space_property(space, LOCK_KEY)
+            current = await self.confluence.space_record(space, LOCK_KEY)
             lease = Lease.from_json(current.value) if current is not None else None
             if current is not None and lease is not None and lease.lock_id == self.lock_id:
-                await self.confluence.delete_space_property(space, current)
+                await self.confluence.delete_space_record(space, current)
 
 
 async def force_unlock(confluence: Confluence, space_key: str, lock_id: str) -> Lease:
     """Delete the lease of a space, if it is the one named (as ``terraform force-unlock``)."""
     space = await confluence.space(space_key)
-    current = await confluence.space_property(space, LOCK_KEY)
+    current = await confluence.space_record(space, LOCK_KEY)
     if current is None:
         raise LockError(f"space {space_key} is not locked")
     lease = Lease.from_json(current.value)
@@ -304,5 +309,5 @@ async def force_unlock(confluence: Confluence, space_key: str, lock_id: str) -> 
         raise LockError(
             f"{lease.describe(space_key)}, not {lock_id}: check the lock id and try again"
         )
-    await confluence.delete_space_property(space, current)
+    await confluence.delete_space_record(space, current)
     return lease or Lease(lock_id, "unknown", 0.0, 0.0)

@@ -258,7 +258,7 @@ class Operation(enum.StrEnum):
     UPLOAD = "upload"
     DELETE = "delete"
     LOCK = "lock"
-    """Take the apply lock: write a space property (Cloud: space admins only)."""
+    """Take the apply lock: write a content property of the space's homepage."""
 
 
 @dataclass(frozen=True)

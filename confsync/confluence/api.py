@@ -183,25 +183,28 @@ class Confluence(Protocol):
         """Take the label ``name`` off a page; a label already gone counts as removed."""
         ...
 
-    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
-        """The space property ``key``, or None when the space has none."""
+    async def space_record(self, space: Space, key: str) -> ContentProperty | None:
+        """The record ``key`` kept for the space (the apply lock's lease), or None. A record is
+        a content property of the space's homepage: whoever may edit that page may write it,
+        as a publishing account may; a space without homepage keeps it as a space property,
+        which Cloud lets only the space's admins write."""
         ...
 
-    async def create_space_property(
+    async def create_space_record(
         self, space: Space, key: str, value: dict[str, Any]
     ) -> ContentProperty | None:
-        """Create the property atomically; None when it already exists (someone else's)."""
+        """Create the record atomically; None when it already exists (someone else's)."""
         ...
 
-    async def update_space_property(
+    async def update_space_record(
         self, space: Space, current: ContentProperty, value: dict[str, Any]
     ) -> ContentProperty:
-        """Replace the value of a property last seen as ``current`` (version-checked:
+        """Replace the value of a record last seen as ``current`` (version-checked:
         ``StaleVersionError`` when it changed since)."""
         ...
 
-    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
-        """Delete the property; one already gone counts as deleted."""
+    async def delete_space_record(self, space: Space, current: ContentProperty) -> None:
+        """Delete the record; one already gone counts as deleted."""
         ...
 
     async def attachments(self, page_id: str, *, filename: str | None = None) -> list[Attachment]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Self
 
 import anyio
@@ -171,13 +171,21 @@ class BackendBase(abc.ABC):
         elif existing.value != value:
             await self.update_property(place, existing, value)
 
-    async def space_property(self, space: Space, key: str) -> ContentProperty | None:
-        return await self._read_property(self._space_properties(space), key)
+    def _record_place(self, space: Space) -> PropertyPlace:
+        # The homepage, not the space: Cloud asks the space's Admin permission to write a
+        # space property, and a publishing account should not need to be a space admin.
+        if space.homepage_id is None:
+            return self._space_properties(space)
+        place = self._page_properties(space.homepage_id)
+        return replace(place, what=f"the homepage of space {space.key} ({place.what})")
 
-    async def create_space_property(
+    async def space_record(self, space: Space, key: str) -> ContentProperty | None:
+        return await self._read_property(self._record_place(space), key)
+
+    async def create_space_record(
         self, space: Space, key: str, value: dict[str, Any]
     ) -> ContentProperty | None:
-        place = self._space_properties(space)
+        place = self._record_place(space)
         try:
             return await self._create_property(place, key, value)
         except (BadRequestError, ConflictError):
@@ -187,13 +195,13 @@ class BackendBase(abc.ABC):
                 return None
             raise
 
-    async def update_space_property(
+    async def update_space_record(
         self, space: Space, current: ContentProperty, value: dict[str, Any]
     ) -> ContentProperty:
-        return await self.update_property(self._space_properties(space), current, value)
+        return await self.update_property(self._record_place(space), current, value)
 
-    async def delete_space_property(self, space: Space, current: ContentProperty) -> None:
-        place = self._space_properties(space)
+    async def delete_space_record(self, space: Space, current: ContentProperty) -> None:
+        place = self._record_place(space)
         await self.http.request(
             "DELETE",
             self._property_item(place, current),

@@ -61,14 +61,14 @@ _GRANULAR_OR_CLASSIC = {
         frozenset({"delete:page:confluence"}),
         frozenset({"write:confluence-content"}),
     ),
-    "lock": (frozenset({_READ_SPACE_PROPS, _WRITE_SPACE_PROPS}),),
 }
 SCOPE_NEEDS: ScopeNeeds = {
     Operation.CREATE: _GRANULAR_OR_CLASSIC["page"],
     Operation.UPDATE: _GRANULAR_OR_CLASSIC["page"],
     Operation.UPLOAD: _GRANULAR_OR_CLASSIC["file"],
     Operation.DELETE: _GRANULAR_OR_CLASSIC["delete"],
-    Operation.LOCK: _GRANULAR_OR_CLASSIC["lock"],
+    # The lock is a content property of the space's homepage, written as the mark is.
+    Operation.LOCK: _GRANULAR_OR_CLASSIC["page"],
 }
 """Granular scopes, or their classic equivalents (docs/confluence-api.md "OAuth scopes")."""
 
@@ -79,8 +79,9 @@ SPACE_NEEDS: SpaceNeeds = {
     Operation.UPDATE: ("create", "page"),
     Operation.UPLOAD: ("create", "attachment"),
     Operation.DELETE: ("delete", "page"),
-    # The apply lock is a space property: the v2 reference asks the space's Admin permission.
-    Operation.LOCK: ("administer", "space"),
+    # The apply lock is a content property of the space's homepage: editing that page, which
+    # "Add pages" covers (a space property would ask the space's Admin permission).
+    Operation.LOCK: ("create", "page"),
 }
 
 

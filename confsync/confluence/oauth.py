@@ -45,15 +45,15 @@ CLOUD_SCOPES = (
     "write:attachment:confluence",
     "read:content-details:confluence",
     "read:hierarchical-content:confluence",
-    "write:space:confluence",
     "read:label:confluence",
     "write:label:confluence",
     "offline_access",
 )
 """Granular scopes confsync needs (see docs/confluence-api.md "OAuth scopes"); add
-``delete:page:confluence`` to let it delete pages (prune). ``write:space:confluence`` is for
-the apply lock, a space property; the label scopes for the labels of each page (v1 label
-writes)."""
+``delete:page:confluence`` to let it delete pages (prune). The apply lock is a content
+property of each space's homepage, written with the page scopes (a space without homepage
+would need ``write:space:confluence`` too); the label scopes are for the labels of each page
+(v1 label writes)."""
 
 DC_SCOPES = ("WRITE",)
 

@@ -2,8 +2,10 @@
 
 Every account may do everything in a space it can see, except what a test has taken away
 with ``deny`` (kept in its own table, so the rest of the sandbox is untouched). The answer
-reports the permission; the write endpoints do not enforce a denial (a deliberate gap: the
-client reads this answer before writing, and that reading is what the tests exercise).
+reports the permission. Of the write endpoints, only Cloud's v2 space property writes enforce
+a denial (of ``administer space``, which the v2 reference asks for them: ``require_admin``);
+the others do not (a deliberate gap: the client reads this answer before writing, and that
+reading is what the tests exercise).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from confsync.sandbox.auth import scopes
 from confsync.sandbox.model import ErrorKind, SandboxError
 from confsync.sandbox.store import Store, visible
 
-__all__ = ["deny", "routes"]
+__all__ = ["deny", "require_admin", "routes"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS space_denials (
@@ -64,6 +66,15 @@ def _denied(store: Store, space_id: int, account_id: str) -> set[tuple[str, str]
             (space_id, account_id),
         ).fetchall()
     return {(r["operation"], r["target"]) for r in rows}
+
+
+def require_admin(store: Store, space_id: int, account_id: str) -> None:
+    """Refuse (403) a write the v2 reference allows only the space's admins: a space property's
+    create, update and delete."""
+    if ("administer", "space") in _denied(store, space_id, account_id):
+        raise SandboxError(
+            ErrorKind.FORBIDDEN, "Not permitted: writing a space property needs space Admin"
+        )
 
 
 @endpoint("v2", scopes("read:space:confluence"))

@@ -26,6 +26,7 @@ from confsync.sandbox.api import ApiError, Call, endpoint
 from confsync.sandbox.auth import scopes
 from confsync.sandbox.model import ErrorKind, SandboxError, Space
 from confsync.sandbox.paging import decode_cursor
+from confsync.sandbox.space_operations import require_admin
 from confsync.sandbox.space_property_store import SpaceProperties, SpaceProperty
 from confsync.sandbox.store import visible
 from confsync.sandbox.v1_common import LIMIT_CAP, listing
@@ -123,6 +124,7 @@ async def get_v2_properties(call: Call) -> Response:
 @endpoint("v2", WRITE_V2)
 async def create_v2_property(call: Call) -> Response:
     space = _v2_space(call)
+    require_admin(call.sandbox.store, space.id, call.user.account_id)
     data = await call.json()
     key, value = _new(data)
     try:
@@ -145,6 +147,7 @@ async def get_v2_property(call: Call) -> Response:
 @endpoint("v2", WRITE_V2)
 async def update_v2_property(call: Call) -> Response:
     space = _v2_space(call)
+    require_admin(call.sandbox.store, space.id, call.user.account_id)
     data = await call.json()
     version = _version(data)
     current = _properties(call).get(space, property_id=_id(call, "property-id"))
@@ -164,6 +167,7 @@ async def update_v2_property(call: Call) -> Response:
 @endpoint("v2", WRITE_V2)
 async def delete_v2_property(call: Call) -> Response:
     space = _v2_space(call)
+    require_admin(call.sandbox.store, space.id, call.user.account_id)
     _properties(call).delete(space, _id(call, "property-id"))
     return Response(status_code=204)
 

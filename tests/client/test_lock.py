@@ -14,6 +14,7 @@ import pytest
 from confsync.confluence.api import Confluence
 from confsync.errors import BadRequestError, PermissionDeniedError
 from confsync.lock import LOCK_KEY, Lease, LockError, SpaceLocks, force_unlock
+from tests.client.sites import Site
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +36,7 @@ class Clock:
 
 async def holder(confluence: Confluence) -> str | None:
     space = await confluence.space(SPACE)
-    found = await confluence.space_property(space, LOCK_KEY)
+    found = await confluence.space_record(space, LOCK_KEY)
     lease = Lease.from_json(found.value) if found is not None else None
     return lease.lock_id if lease is not None else None
 
@@ -156,7 +157,7 @@ async def test_force_unlock_removes_only_the_lock_it_names(confluence: Confluenc
 
 async def _leave_lease(confluence: Confluence, lease: Lease) -> None:
     space = await confluence.space(SPACE)
-    assert await confluence.create_space_property(space, LOCK_KEY, lease.to_json()) is not None
+    assert await confluence.create_space_record(space, LOCK_KEY, lease.to_json()) is not None
 
 
 def _dead_pid() -> int:
@@ -203,11 +204,11 @@ class _ReleasedInBetween:
     def __getattr__(self, name: str) -> object:
         return getattr(self._confluence, name)
 
-    async def create_space_property(self, *args: object, **kwargs: object) -> object:
+    async def create_space_record(self, *args: object, **kwargs: object) -> object:
         if self.refusals:
             self.refusals -= 1
             raise BadRequestError("A property with this key already exists", status=400)
-        return await self._confluence.create_space_property(*args, **kwargs)  # type: ignore[arg-type]
+        return await self._confluence.create_space_record(*args, **kwargs)  # type: ignore[arg-type]
 
 
 async def test_a_lease_released_between_refusal_and_read_is_taken(confluence: Confluence) -> None:
@@ -224,18 +225,36 @@ async def test_a_create_refused_again_and_again_is_the_error_shown(confluence: C
     assert await holder(confluence) is None
 
 
-class _NotAdmin(_ReleasedInBetween):
-    """An account that may edit pages but not the space: space properties are refused."""
+class _MayNotEdit(_ReleasedInBetween):
+    """An account that may not edit the space's homepage (a restricted homepage, say)."""
 
-    async def create_space_property(self, *args: object, **kwargs: object) -> object:
-        raise PermissionDeniedError("Cannot create the space property (403).", status=403)
+    async def create_space_record(self, *args: object, **kwargs: object) -> object:
+        raise PermissionDeniedError("Cannot create the property (403).", status=403)
 
 
-async def test_an_account_that_may_not_write_space_properties_is_told_what_to_grant(
+async def test_an_account_that_may_not_write_the_lock_is_told_what_it_needs(
     confluence: Confluence,
 ) -> None:
     with pytest.raises(LockError) as refused:
-        async with SpaceLocks(_NotAdmin(confluence, refusals=0), [SPACE]):  # type: ignore[arg-type]
+        async with SpaceLocks(_MayNotEdit(confluence, refusals=0), [SPACE]):  # type: ignore[arg-type]
             pass
-    assert "Admin on space DEMO" in str(refused.value)
-    assert "(403)" in str(refused.value)
+    said = str(refused.value)
+    assert said.startswith("cannot take the apply lock of space DEMO: Cannot create the property")
+    assert "a content property of the space's homepage" in said
+    assert "allowed to edit that page" in said
+
+
+async def test_the_lease_is_a_property_of_the_homepage_not_of_the_space(
+    site: Site, confluence: Confluence
+) -> None:
+    # A space property would ask the space's Admin permission on Cloud; the homepage's asks
+    # only to edit that page, as publishing does.
+    space = await confluence.space(SPACE)
+    assert space.homepage_id is not None
+    async with SpaceLocks(confluence, [SPACE]) as locks:
+        found = await confluence.space_record(space, LOCK_KEY)
+        assert found is not None
+        assert found.value["lock_id"] == locks.lock_id
+    written = [r.path for r in site.requests() if r.method != "GET" and "propert" in r.path]
+    assert len(written) == 2  # taken, released
+    assert all(f"/{space.homepage_id}/propert" in path for path in written), written

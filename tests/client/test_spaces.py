@@ -64,9 +64,11 @@ async def test_search_follows_every_page_and_names_ancestors(
 @pytest.mark.parametrize(
     ("denied", "missing"),
     [
-        (("create", "page"), {Operation.CREATE, Operation.UPDATE}),
+        # The lock is a property of the homepage: editing pages is what it takes.
+        (("create", "page"), {Operation.CREATE, Operation.UPDATE, Operation.LOCK}),
         (("create", "attachment"), {Operation.UPLOAD}),
         (("delete", "page"), {Operation.DELETE}),
+        (("administer", "space"), set()),
     ],
 )
 async def test_cloud_reads_the_space_permissions(
@@ -94,7 +96,7 @@ async def test_cloud_reads_the_space_permissions(
 @pytest.mark.parametrize(
     ("scope", "missing"),
     [
-        ("write:page:confluence", {Operation.CREATE, Operation.UPDATE}),
+        ("write:page:confluence", {Operation.CREATE, Operation.UPDATE, Operation.LOCK}),
         ("write:attachment:confluence", {Operation.UPLOAD}),
         ("delete:page:confluence", {Operation.DELETE}),
     ],

@@ -231,7 +231,9 @@ class Refusing(httpx.AsyncBaseTransport):
         self.inner, self.method, self.path_part = inner, method, path_part
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == self.method and self.path_part in request.url.path:
+        path = request.url.path
+        # Pages, not properties: the lock is a property of the homepage, taken first.
+        if request.method == self.method and self.path_part in path and "/property" not in path:
             body = {"statusCode": 403, "message": "Not permitted to do that"}
             return httpx.Response(403, json=body, request=request)
         return await self.inner.handle_async_request(request)
@@ -375,13 +377,34 @@ def test_spaces_and_pages_search_commands_read_every_page(tmp_path: Path, editio
     assert "NOPE" in missing.err
 
 
-def test_check_names_the_space_admin_permission_the_apply_lock_needs(tmp_path: Path) -> None:
+def test_a_publishing_account_that_is_not_a_space_admin_can_take_the_lock(
+    tmp_path: Path,
+) -> None:
+    # Cloud asks the space's Admin permission to write a space property (the sandbox refuses
+    # it, as the v2 reference says); the lock is a property of the homepage instead, which
+    # the permission to add and edit pages covers.
     root = write_repo(tmp_path, space="PLAT")
     assert confsync(root, "check").code == 0  # also makes the sandbox file
     store = Store(sandbox_file(root))
     deny(store, "PLAT", store.admin.account_id, "administer", "space")
     store.close()
+
+    checked = confsync(root, "check")
+    assert checked.code == 0, checked.err
+    assert "lock: yes (space permission create page in PLAT)" in checked.out
+    applied = confsync(root, "apply", "--auto-approve")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 1 changed, 0 failed." in applied.out
+    published = confsync(root, "test-publish")
+    assert published.code == 0, published.err
+
+
+def test_check_names_the_page_permission_the_apply_lock_needs(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, space="PLAT")
+    assert confsync(root, "check").code == 0
+    store = Store(sandbox_file(root))
+    deny(store, "PLAT", store.admin.account_id, "create", "page")
+    store.close()
     checked = confsync(root, "check")
     assert checked.code == 1
-    assert "lock: NO (space permission administer space in PLAT)" in checked.out
-    assert checked.err.startswith("Error: team platform: no permission to lock: ask an admin")
+    assert "lock: NO (space permission create page in PLAT)" in checked.out

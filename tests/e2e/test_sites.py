@@ -123,10 +123,16 @@ class Server:
             for page in results
         }
 
-    def lease(self, key: str) -> dict[str, Any] | None:
-        """The apply lock's space property of ``key``, if there is one."""
+    def homepage(self, key: str) -> str:
         with self.unfaulted():
-            found = self.api.get(f"/rest/api/space/{key}/property/{LOCK_KEY}")
+            found = self.api.get(f"/rest/api/space/{key}", params={"expand": "homepage"})
+        found.raise_for_status()
+        return str(found.json()["homepage"]["id"])
+
+    def lease(self, key: str) -> dict[str, Any] | None:
+        """The apply lock of space ``key`` (a property of its homepage), if there is one."""
+        with self.unfaulted():
+            found = self.api.get(f"/rest/api/content/{self.homepage(key)}/property/{LOCK_KEY}")
         if found.status_code == 404:
             return None
         found.raise_for_status()
@@ -137,7 +143,8 @@ class Server:
         """Leave a lease on space ``key``, as an apply on another machine that is still at work
         holds it."""
         made = self.api.post(
-            f"/rest/api/space/{key}/property", json={"key": LOCK_KEY, "value": lease.to_json()}
+            f"/rest/api/content/{self.homepage(key)}/property",
+            json={"key": LOCK_KEY, "value": lease.to_json()},
         )
         made.raise_for_status()
 

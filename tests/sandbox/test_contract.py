@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from confsync.sandbox import create_app
+from confsync.sandbox.space_operations import deny
 from tests.sandbox.helpers import (
     V1,
     V2,
@@ -428,6 +429,21 @@ async def _v2_space_properties(client: httpx.AsyncClient, space: str) -> None:
     assert (await client.delete(one)).status_code == 404
 
 
+async def _v2_space_properties_refused(client: httpx.AsyncClient, app: Starlette) -> None:
+    """What an account that is not the space's admin is answered (the v2 reference asks Admin
+    to write a space property)."""
+    space = await space_id(client)
+    url = f"{V2}/spaces/{space}/properties"
+    kept = await client.post(url, json={"key": "kept", "value": 1})
+    one = f"{url}/{kept.json()['id']}"
+    store = app.state.sandbox.store
+    deny(store, "DEMO", store.admin.account_id, "administer", "space")
+    assert (await client.post(url, json={"key": "lock", "value": 1})).status_code == 403
+    renew = {"key": "kept", "value": 2, "version": {"number": 2, "message": "m"}}
+    assert (await client.put(one, json=renew)).status_code == 403
+    assert (await client.delete(one)).status_code == 403
+
+
 async def _v1_space_properties(client: httpx.AsyncClient, base: str, space_key: str) -> None:
     url = f"{base}/space/{space_key}/property"
     lock = {"key": "lock", "value": {"owner": "a"}}
@@ -546,5 +562,6 @@ async def test_every_named_spec_gap_is_one_the_sandbox_really_answers() -> None:
         sandbox_client(dc_app, auth=DC_AUTH, checker=checker) as dc,
     ):
         await _cloud_scenario(cloud, gateway)
+        await _v2_space_properties_refused(cloud, cloud_app)
         await _v1_content(dc, "/rest/api", space_key="DEMO")
     assert checker.gaps_seen == set(KNOWN_GAPS)

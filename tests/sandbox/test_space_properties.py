@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from confsync.sandbox import DEFAULT_OAUTH_CLIENT_ID, Sandbox, create_app
 from confsync.sandbox.model import ErrorKind, SandboxError
+from confsync.sandbox.space_operations import deny
 from confsync.sandbox.space_property_store import SpaceProperties
 from confsync.sandbox.tokens import Tokens
 from tests.sandbox.helpers import V1, V2, error_text, space_id
@@ -377,3 +378,22 @@ async def test_a_database_from_before_space_properties_still_opens(tmp_path: Pat
     async with sandbox_client(create_app(db)) as second:
         url = f"{V2}/spaces/{space}/properties"
         assert (await second.post(url, json={"key": "k", "value": 1})).status_code == 201
+
+
+async def test_v2_space_property_writes_need_the_spaces_admin_permission(
+    cloud_app: Starlette, cloud: httpx.AsyncClient
+) -> None:
+    # The v2 reference asks "'Admin' permission for the space" to write a space property.
+    url = f"{V2}/spaces/{await space_id(cloud)}/properties"
+    made = await cloud.post(url, json={"key": "kept", "value": LEASE})
+    assert made.status_code == 201
+    store = cloud_app.state.sandbox.store
+    deny(store, "DEMO", store.admin.account_id, "administer", "space")
+
+    refused = await cloud.post(url, json={"key": "confsync.lock", "value": LEASE})
+    assert refused.status_code == 403
+    kept = made.json()
+    update = {"key": "kept", "value": LEASE, "version": {"number": 2, "message": "m"}}
+    assert (await cloud.put(f"{url}/{kept['id']}", json=update)).status_code == 403
+    assert (await cloud.delete(f"{url}/{kept['id']}")).status_code == 403
+    assert [p["key"] for p in (await cloud.get(url)).json()["results"]] == ["kept"]

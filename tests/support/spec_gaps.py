@@ -56,6 +56,16 @@ KNOWN_GAPS: dict[tuple[str, str, str, int], str] = {
     ("cloud-v2", "PUT", "/spaces/{space-id}/properties/{property-id}", 409): (
         "real Cloud answers 409 on a stale space property version.number; the v2 spec lists 400"
     ),
+    ("cloud-v2", "POST", "/spaces/{space-id}/properties", 403): (
+        "the v2 reference asks the space's Admin permission to write a space property and "
+        "lists no 403; a refusal is assumed to be Cloud's usual 403 (unverified)"
+    ),
+    ("cloud-v2", "PUT", "/spaces/{space-id}/properties/{property-id}", 403): (
+        "as for creating a space property: Admin asked, 403 assumed (unverified)"
+    ),
+    ("cloud-v2", "DELETE", "/spaces/{space-id}/properties/{property-id}", 403): (
+        "as for creating a space property: Admin asked, 403 assumed (unverified)"
+    ),
     ("cloud-v2", "PUT", "/pages/{id}", 413): (
         "real Cloud answers 413 for a body over 5 MB on update as it does on create"
     ),
