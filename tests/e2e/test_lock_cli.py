@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -128,3 +130,61 @@ def test_a_killed_applys_lock_expires_and_the_next_apply_proceeds(tmp_path: Path
         done = _start(spec.root, "plan", "--detailed-exitcode")
         out, err = done.communicate(timeout=60)
         assert done.returncode == 0, out + err
+
+
+def _on_a_terminal(root: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """``confsync apply`` with a terminal for stdin, stdout and stderr (it asks there); the
+    process and the terminal's other end."""
+    main, sub = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "confsync", "-C", str(root), *args],
+        stdin=sub,
+        stdout=sub,
+        stderr=sub,
+        env=ENV,
+    )
+    os.close(sub)
+    return process, main
+
+
+def _read_until(main: int, wanted: bytes, seen: bytearray, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while wanted not in seen:
+        assert time.monotonic() < deadline, f"never saw {wanted!r}: {bytes(seen)!r}"
+        ready, _, _ = select.select([main], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(main, 4096)
+            except OSError:  # the process ended and closed the terminal
+                break
+    assert wanted in seen, bytes(seen)
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+def test_the_lock_outlives_the_question_it_waits_on(tmp_path: Path, answer: str) -> None:
+    # The question waits in a thread: the lease is renewed while a person reads the plan,
+    # longer than its lifetime (3 s here), so a second apply is still refused.
+    spec = RepoSpec(tmp_path / "repo")
+    spec.root.mkdir()
+    with served_sandbox(tmp_path / "sandbox.sqlite", ["PLAT", "MOB"]) as base:
+        _write(spec, base)
+        asking, main = _on_a_terminal(spec.root, "apply", "--lock-ttl", "3")
+        seen = bytearray()
+        _read_until(main, b"Apply these changes? [y/N]", seen)
+        time.sleep(4.5)
+        second = _start(spec.root, "apply", "--auto-approve")
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 1, err
+        assert "is locked by" in err
+
+        os.write(main, answer.encode() + b"\n")
+        ending = b"Apply complete: 8 changed, 0 failed." if answer == "y" else b"cancelled"
+        _read_until(main, ending, seen)
+        assert asking.wait(timeout=60) == (0 if answer == "y" else 1)
+        os.close(main)
+        published = sum(_titles(base).values())
+        assert published == (10 if answer == "y" else 2), bytes(seen)  # with the homepages
+        # Either way the lock is let go: the next apply goes on at once.
+        after = _start(spec.root, "apply", "--auto-approve")
+        _, err = after.communicate(timeout=60)
+        assert after.returncode == 0, err
