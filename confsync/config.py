@@ -8,6 +8,7 @@ the number 1, ``"yes"`` is not true). Titles and names follow ``confsync.text``,
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -197,15 +198,20 @@ class Config(_Strict):
             seen.add(team.id)
         return self
 
-    @model_validator(mode="after")
-    def _known_sites(self) -> Config:
+    def site_mistakes(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every team that names no site where it must, or a site there is not: each with the
+        field it is about. Checked after the model (``loading``), so that one run lists them
+        all, where a validator would stop at the first."""
         names = list(self.sites())
+        found: list[tuple[tuple[str | int, ...], str]] = []
         for index, team in enumerate(self.teams):
             if team.site is None and len(names) > 1:
-                raise FieldError(
-                    f"team {team.id!r} must say which site it publishes to: add site: with "
-                    f"one of {', '.join(names)}",
-                    loc=("teams", index, "id"),
+                found.append(
+                    (
+                        ("teams", index, "id"),
+                        f"team {team.id!r} must say which site it publishes to: add site: "
+                        f"with one of {', '.join(names)}",
+                    )
                 )
             if team.site is not None and team.site not in names:
                 known = (
@@ -214,10 +220,12 @@ class Config(_Strict):
                     else "confluence names one site, without a name: leave site: out, or "
                     "write confluence: as sites: {NAME: {...}}"
                 )
-                raise FieldError(
-                    f"there is no site {team.site!r}: {known}", loc=("teams", index, "site")
+                close = difflib.get_close_matches(team.site, names, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                found.append(
+                    (("teams", index, "site"), f"there is no site {team.site!r}: {known}{hint}")
                 )
-        return self
+        return found
 
     def sites(self) -> dict[str, ConfluenceSettings]:
         """The sites by name; the one of the single-site form is named ``""``."""

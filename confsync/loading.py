@@ -117,7 +117,11 @@ def load_repo(root: Path) -> Repo:
                 _validate_report(root, path, problems)
         raise InputError(problems) from None
 
-    problems = _template_problems(config, document, config_display)
+    problems = [
+        Problem(config_display, *document.positions.of_value(loc), field_path(loc), message)
+        for loc, message in config.site_mistakes()
+    ]
+    problems += _template_problems(config, document, config_display)
     problems += _path_problems(root, config, document, config_display)
     warnings: list[Problem] = []
     jobs: list[_Job] = []

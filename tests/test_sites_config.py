@@ -116,7 +116,7 @@ def test_an_unknown_site_is_refused_at_its_site_key_naming_the_known_sites(root:
 
     assert refused(root) == [
         "confsync.yaml:20:11: teams[1].site: there is no site 'clod': confluence.sites names "
-        "dc, cloud"
+        "dc, cloud; did you mean 'cloud'?"
     ]
 
 
@@ -478,3 +478,22 @@ def test_the_other_one_site_commands_speak_to_the_site_chosen(root: Path) -> Non
         "Error: space OPS is not locked\n",
     )
     assert not (root / ".confsync/a.sqlite").exists()
+
+
+def test_every_teams_site_mistake_is_listed_in_one_run_with_the_reports_problems(
+    root: Path,
+) -> None:
+    config = SITES + team("alpha", "ENG") + team("beta", "ENG", "claud") + team("gamma", "ENG")
+    write(root, config, {"reports/beta/2026-11-20-sprint.yaml": "kind: retrospective\n"})
+
+    problems = refused(root)
+
+    assert [p.split(": ", 2)[1] for p in problems[:3]] == [
+        "teams[0].id",
+        "teams[1].site",
+        "teams[2].id",
+    ]
+    assert problems[1].endswith(
+        "there is no site 'claud': confluence.sites names dc, cloud; did you mean 'cloud'?"
+    )
+    assert any(p.startswith("reports/beta/2026-11-20-sprint.yaml") for p in problems[3:])
