@@ -26,8 +26,9 @@ from confsync.render.titles import TitleContext, TitleTemplateError, check_templ
 from confsync.reports import HealthCheck, Retrospective, report_adapter
 from confsync.text import title_key
 from confsync.types import PageAddress, ReportKind
-from confsync.validation import field_path, problems_from
-from confsync.yamlio import Document, Loc, read_yaml
+from confsync.validation import problems_from
+from confsync.yaml_problems import Loc, field_path
+from confsync.yamlio import Document, read_yaml
 
 __all__ = ["CONFIG_FILE", "LoadedReport", "Repo", "load_repo", "one_site"]
 

@@ -22,7 +22,8 @@ from pydantic_core import ErrorDetails
 
 from confsync.errors import Problem
 from confsync.text import FieldError
-from confsync.yamlio import Document, Loc, field_path
+from confsync.yaml_problems import Loc, field_path
+from confsync.yamlio import Document
 
 __all__ = ["field_path", "problems_from"]
 

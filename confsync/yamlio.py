@@ -1,4 +1,5 @@
-"""Reading YAML with positions: the one module that imports the YAML library.
+"""Reading YAML with positions: with ``yaml_problems`` (its errors, worded for people), the one
+module that imports the YAML library.
 
 A document is read into plain Python values plus a ``Positions`` index from field paths to
 ``(line, column)``, so that a validation error deep in a model can name the line it came from.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,21 +18,27 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.nodes import Node
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from confsync.errors import Problem
 from confsync.paths import Refused, TooLarge, Why, read_file
+from confsync.yaml_problems import (
+    DEEP_MESSAGE,
+    MAX_DEPTH,
+    Loc,
+    kind_of,
+    marked_problem,
+    problem_at,
+    reader_problem,
+)
 
 __all__ = [
-    "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_VALUES",
     "Document",
-    "Loc",
     "Positions",
-    "field_path",
     "read_yaml",
 ]
 
@@ -41,11 +47,6 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 MAX_VALUES = 100_000
 """Values after aliases are expanded: far above any real report, far below an alias bomb."""
-
-MAX_DEPTH = 50
-"""Nesting levels: a report needs about six; thousands exhaust the parser's stack."""
-
-Loc = tuple[str | int, ...]
 
 
 @dataclass
@@ -177,17 +178,13 @@ class _Scanner(RoundTripScanner):  # type: ignore[misc,unused-ignore]
 
     def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
         if self.flow_level >= MAX_DEPTH:
-            raise ScannerError(None, None, _DEEP_MESSAGE, self.reader.get_mark())
+            raise ScannerError(None, None, DEEP_MESSAGE, self.reader.get_mark())
         super().fetch_flow_collection_start(TokenClass, to_push)
 
     def add_indent(self, column: int) -> bool:
         if len(self.indents) >= MAX_DEPTH and self.indent < column:
-            raise ScannerError(None, None, _DEEP_MESSAGE, self.reader.get_mark())
+            raise ScannerError(None, None, DEEP_MESSAGE, self.reader.get_mark())
         return bool(super().add_indent(column))
-
-
-def _problem(file: str, message: str, line: int = 1, column: int = 1) -> Problem:
-    return Problem(file, line, column, "", message)
 
 
 def read_yaml(path: Path, display: str) -> Document | Problem:
@@ -199,15 +196,15 @@ def read_yaml(path: Path, display: str) -> Document | Problem:
     try:
         raw = read_file(path, MAX_FILE_BYTES)
     except TooLarge as exc:
-        return _problem(
+        return problem_at(
             display,
             f"file is {exc.size:,} bytes, over the limit of {MAX_FILE_BYTES:,}; "
             "split it or remove what is not part of the report",
         )
     except Refused as exc:
         if exc.why is Why.UNREADABLE:
-            return _problem(display, f"file {exc}", 0, 0)
-        return _problem(display, f"file {exc}")
+            return problem_at(display, f"file {exc}", 0, 0)
+        return problem_at(display, f"file {exc}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -215,7 +212,7 @@ def read_yaml(path: Path, display: str) -> Document | Problem:
         line = raw.count(b"\n", 0, exc.start) + 1
         # Count characters, not bytes, so the column matches what an editor shows.
         before = raw[line_start : exc.start].decode("utf-8", errors="replace")
-        return _problem(
+        return problem_at(
             display,
             f"not UTF-8 text (byte 0x{raw[exc.start]:02X}); save the file as UTF-8",
             line,
@@ -298,175 +295,36 @@ def _load_round_trip(text: str, display: str) -> Document | Problem:
             warnings.simplefilter("ignore")
             node = yaml.load(text)
     except MarkedYAMLError as exc:
-        return _marked_problem(display, exc, text)
+        return marked_problem(display, exc, text)
     except _BadNode as exc:
-        return _problem(display, exc.message, exc.line, exc.column)
+        return problem_at(display, exc.message, exc.line, exc.column)
     except ReaderError as exc:
-        return _reader_problem(display, exc, text)
+        return reader_problem(display, exc, text)
     except RecursionError:  # _Scanner and _plain are meant to stop deep nesting before this
-        return _problem(display, _DEEP_MESSAGE)
+        return problem_at(display, DEEP_MESSAGE)
     except (YAMLError, ValueError):
         # Not the exception's text: it may quote what the file holds (a misplaced secret).
-        return _problem(display, "not valid YAML")
+        return problem_at(display, "not valid YAML")
     if node is None:
-        return _problem(display, "file is empty; expected a mapping of fields")
+        return problem_at(display, "file is empty; expected a mapping of fields")
     if not isinstance(node, CommentedMap):
         # What kind of value, never the value: the file may not be what it was meant to be.
-        found = _kind_of(node)
-        return _problem(display, f"expected a mapping of fields at the top, found {found}")
+        found = kind_of(node)
+        return problem_at(display, f"expected a mapping of fields at the top, found {found}")
     positions = Positions()
     try:
         data = _plain(node, (), positions, [0])
     except _TooLarge:
-        return _problem(
+        return problem_at(
             display,
             f"file expands to more than {MAX_VALUES:,} values through anchors and aliases",
         )
     except _BadNode as exc:
-        return _problem(display, exc.message, exc.line, exc.column)
+        return problem_at(display, exc.message, exc.line, exc.column)
     return Document(data, positions)
 
 
-def _kind_of(node: Any) -> str:
-    if isinstance(node, CommentedSeq):
-        return "a list"
-    if isinstance(node, bool):
-        return "true or false"
-    if isinstance(node, int | float):
-        return "a number"
-    return "text"
-
-
-def _reader_problem(display: str, exc: ReaderError, text: str) -> Problem:
-    """A character YAML does not allow anywhere in a file (NUL, ESC, ...), with its position."""
-    index = exc.position if isinstance(exc.position, int) else 0
-    line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
-    code = exc.character if isinstance(exc.character, int) else ord(text[index : index + 1] or " ")
-    return _problem(
-        display,
-        f"a control character (U+{code:04X}), which a YAML file must not hold; remove it",
-        line,
-        column,
-    )
-
-
 _FAST = _fast_yaml()
-
-_DEEP_MESSAGE = f"nested more than {MAX_DEPTH} levels deep; a report needs only a few levels"
-
-
-def _marked_problem(display: str, exc: MarkedYAMLError, text: str) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = exc.problem or "not valid YAML"
-    context = exc.context or ""
-    if problem == _DEEP_MESSAGE:
-        return Problem(display, line, column, "", _DEEP_MESSAGE)
-    if "duplicate key" in problem and exc.context_mark is not None:
-        # ruamel's own text advises allow_duplicate_keys, which is no advice for a user.
-        return _duplicate_key(display, exc, text, line, column)
-    if "\\t" in problem or "\t" in problem:
-        message = "a tab character: YAML allows only spaces here; replace the tab with spaces"
-    elif problem.startswith("expected <block end>") and exc.context_mark is not None:
-        start = exc.context_mark
-        message = (
-            "not valid YAML: this line is indented differently from the lines before it "
-            f"(in the block that starts on line {start.line + 1}, column {start.column + 1}); "
-            "line it up with the fields it belongs to"
-        )
-    elif problem == "mapping values are not allowed here":
-        message = (
-            "not valid YAML: a ': ' inside a value; put the whole value in quotes "
-            "or write the field on a line of its own"
-        )
-    elif context.startswith("while scanning a quoted scalar") and exc.context_mark is not None:
-        start = exc.context_mark
-        message = (
-            f"not valid YAML: the quoted text that starts on line {start.line + 1}, column "
-            f"{start.column + 1} is never closed; add the closing quote"
-        )
-    elif context in _FLOW and exc.context_mark is not None:
-        start = exc.context_mark
-        opening, closing = _FLOW[context]
-        message = (
-            f"not valid YAML: {problem} (in the {opening} that opens on line {start.line + 1}, "
-            f"column {start.column + 1}; is its closing {closing} missing?)"
-        )
-    elif context.startswith("while ") and exc.context_mark is not None:
-        start = exc.context_mark
-        what = context.removeprefix("while ").replace("parsing a ", "").replace("scanning a ", "")
-        message = (
-            f"not valid YAML: {problem} (in the {what} that starts on line "
-            f"{start.line + 1}, column {start.column + 1})"
-        )
-    elif "single document" in context:
-        message = "a second document (---): one file holds one report or one config"
-    elif context:
-        message = f"not valid YAML: {context}, {problem}"
-    else:
-        message = f"not valid YAML: {problem}"
-    return Problem(display, line, column, "", message)
-
-
-_FLOW = {
-    "while parsing a flow sequence": ("'['", "']'"),
-    "while parsing a flow mapping": ("'{'", "'}'"),
-}
-
-
-def _duplicate_key(
-    display: str, exc: MarkedYAMLError, text: str, line: int, column: int
-) -> Problem:
-    problem = exc.problem or ""
-    key = problem.split('"')[1] if problem.count('"') >= 2 else "key"
-    first = _first_occurrence(text, exc, key)
-    if first is None:
-        return Problem(display, line, column, "", f"duplicate key {key!r}")
-    loc, first_line = first
-    return Problem(
-        display,
-        line,
-        column,
-        field_path(loc),
-        f"duplicate key {key!r} (first written on line {first_line}); keep one of the two",
-    )
-
-
-def _first_occurrence(text: str, exc: MarkedYAMLError, key: str) -> tuple[Loc, int] | None:
-    """The field path and line of the first ``key`` in the mapping the error is about."""
-    mapping_mark = exc.context_mark
-    if mapping_mark is None:
-        return None
-    target = (mapping_mark.line, mapping_mark.column)
-    try:
-        root = YAML(typ="rt").compose(text)
-    except (YAMLError, RecursionError):
-        return None
-    seen: set[int] = set()
-    todo: list[tuple[Node, Loc]] = [(root, ())] if root is not None else []
-    while todo:
-        node, loc = todo.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            here = (node.start_mark.line, node.start_mark.column)
-            for key_node, value_node in node.value:
-                if here == target and str(key_node.value) == key:
-                    return ((*loc, key), key_node.start_mark.line + 1)
-                todo.append((value_node, (*loc, str(key_node.value))))
-        elif isinstance(node, SequenceNode):
-            todo.extend((item, (*loc, index)) for index, item in enumerate(node.value))
-    return None
-
-
-def field_path(loc: Iterable[str | int]) -> str:
-    """``("teams", 1, "space")`` → ``teams[1].space``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 def _plain(node: Any, loc: Loc, positions: Positions, count: list[int]) -> Any:
@@ -475,7 +333,7 @@ def _plain(node: Any, loc: Loc, positions: Positions, count: list[int]) -> Any:
     if count[0] > MAX_VALUES:
         raise _TooLarge
     if isinstance(node, CommentedMap | CommentedSeq) and len(loc) >= MAX_DEPTH:
-        raise _BadNode(node.lc.line + 1, node.lc.col + 1, _DEEP_MESSAGE)
+        raise _BadNode(node.lc.line + 1, node.lc.col + 1, DEEP_MESSAGE)
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key, value in node.items():
