@@ -13,7 +13,6 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +22,7 @@ from confsync import __version__
 from confsync.cli_options import (
     changed_since_option,
     colour_option,
+    confirm,
     directory_option,
     repo_dir,
     style_for,
@@ -346,9 +346,7 @@ def apply(
                 raise click.UsageError(
                     "not on a terminal: pass --auto-approve to apply without asking"
                 )
-            # In a thread: the locks are renewed while the question waits for its answer.
-            asked = partial(click.confirm, "Apply these changes?", default=False, err=aside)
-            if not await asyncio.to_thread(asked):
+            if not await confirm("Apply these changes?", err=aside):
                 raise ConfsyncError("apply cancelled; nothing was changed")
         if sys.stderr.isatty():
             total = sum(1 for c in chosen.changes if c.changes_anything)

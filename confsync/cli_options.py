@@ -3,6 +3,8 @@ colour, and how a warning is shown."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +16,7 @@ from confsync.errors import Problem
 __all__ = [
     "changed_since_option",
     "colour_option",
+    "confirm",
     "directory_option",
     "repo_dir",
     "site_option",
@@ -96,3 +99,35 @@ colour_option = click.option(
     default=None,
     help="Colour the output (default: on a terminal or with FORCE_COLOR, not with NO_COLOR).",
 )
+
+
+async def confirm(question: str, *, err: bool = False) -> bool:
+    """``click.confirm``'s yes/no question (no by default), answered while the event loop
+    runs: the apply's locks are renewed while a person reads the plan. The answer is read
+    when the loop sees stdin readable, not by a thread blocked in ``input()``: such a thread
+    would keep the process from ending on Ctrl-C until Enter was pressed."""
+    loop = asyncio.get_running_loop()
+    fd = sys.stdin.fileno()
+    while True:
+        click.echo(f"{question} [y/N]: ", nl=False, err=err)
+        readable: asyncio.Future[None] = loop.create_future()
+
+        def ready(future: asyncio.Future[None] = readable) -> None:
+            if not future.done():
+                future.set_result(None)
+
+        loop.add_reader(fd, ready)
+        try:
+            await readable
+        finally:
+            loop.remove_reader(fd)
+        line = os.read(fd, 4096)
+        if not line:  # end of input (Ctrl-D): as click.confirm does
+            click.echo(err=err)
+            raise click.Abort
+        answer = line.decode(errors="replace").strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        click.echo("Error: invalid input", err=err)

@@ -4,6 +4,7 @@ no update is lost; a killed apply's lock expires and the next apply goes on."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
@@ -11,6 +12,7 @@ import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 from collections import Counter
 from pathlib import Path
@@ -142,6 +144,10 @@ def _on_a_terminal(root: Path, *args: str) -> tuple[subprocess.Popen[bytes], int
         stdout=sub,
         stderr=sub,
         env=ENV,
+        # Its own session, with the terminal as its controlling one: Ctrl-C typed there is a
+        # SIGINT to it, as in a shell.
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(sub)
     return process, main
@@ -185,6 +191,25 @@ def test_the_lock_outlives_the_question_it_waits_on(tmp_path: Path, answer: str)
         published = sum(_titles(base).values())
         assert published == (10 if answer == "y" else 2), bytes(seen)  # with the homepages
         # Either way the lock is let go: the next apply goes on at once.
+        after = _start(spec.root, "apply", "--auto-approve")
+        _, err = after.communicate(timeout=60)
+        assert after.returncode == 0, err
+
+
+def test_ctrl_c_at_the_question_ends_apply_at_once_and_lets_the_lock_go(tmp_path: Path) -> None:
+    spec = RepoSpec(tmp_path / "repo")
+    spec.root.mkdir()
+    with served_sandbox(tmp_path / "sandbox.sqlite", ["PLAT", "MOB"]) as base:
+        _write(spec, base)
+        asking, main = _on_a_terminal(spec.root, "apply")
+        seen = bytearray()
+        _read_until(main, b"Apply these changes? [y/N]", seen)
+
+        os.write(main, b"\x03")  # the terminal sends SIGINT to the process
+        assert asking.wait(timeout=10) == 130, bytes(seen)
+        _read_until(main, b"Interrupted.", seen, timeout=5)
+        os.close(main)
+        assert sum(_titles(base).values()) == 2  # the homepages: nothing was published
         after = _start(spec.root, "apply", "--auto-approve")
         _, err = after.communicate(timeout=60)
         assert after.returncode == 0, err
