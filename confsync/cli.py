@@ -14,7 +14,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -32,6 +32,9 @@ from confsync.cli_options import (
 )
 from confsync.errors import ConfsyncError, InputError
 from confsync.plan.output import PlanFormat
+
+if TYPE_CHECKING:
+    from confsync.sites import SiteFault
 
 __all__ = ["main"]
 
@@ -390,7 +393,7 @@ def apply(
     return EXIT_ERROR if document["summary"]["failed"] or faults else EXIT_OK
 
 
-def _site_faults(faults: Sequence[Any]) -> None:
+def _site_faults(faults: Sequence[SiteFault]) -> None:
     for fault in faults:
         click.echo(f"Error: {fault}", err=True)
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confsync.setup_check import CHECK_FORMAT, CheckReport
 from confsync.testpublish import TestPage
 from confsync.types import PageMatch, Permission, Space
+
+if TYPE_CHECKING:
+    from confsync.sites import SiteFault
 
 __all__ = [
     "LISTING_FORMAT",
@@ -71,7 +74,7 @@ SiteCheck = tuple[str, CheckReport]
 """A site's name ("" for the one site of the single-site form) and its check."""
 
 
-def render_checks_text(found: Sequence[SiteCheck], faults: Sequence[Any] = ()) -> str:
+def render_checks_text(found: Sequence[SiteCheck], faults: Sequence[SiteFault] = ()) -> str:
     """``check`` of one site as always; of several, each under its name, and the sites that
     could not be checked."""
     if len(found) == 1 and not faults and not found[0][0]:
@@ -81,7 +84,7 @@ def render_checks_text(found: Sequence[SiteCheck], faults: Sequence[Any] = ()) -
     return "\n".join(parts)
 
 
-def checks_json(found: Sequence[SiteCheck], faults: Sequence[Any] = ()) -> dict[str, Any]:
+def checks_json(found: Sequence[SiteCheck], faults: Sequence[SiteFault] = ()) -> dict[str, Any]:
     """``check --format json``: one site's report as always; for several, one report per
     site (``sites``), each with its ``site``, or its ``error`` when it could not be checked."""
     if len(found) == 1 and not faults and not found[0][0]:
