@@ -272,13 +272,14 @@ class SiteMap(_Strict):
 
 def _confluence_form(value: object) -> str:
     if isinstance(value, SiteMap) or (isinstance(value, dict) and "sites" in value):
-        return "several sites"
-    return "one site"
+        return "SiteMap"
+    return "ConfluenceSettings"
 
 
 Confluence = Annotated[
-    # Tags that no key of the file can be: validation tells tags from fields by name.
-    Annotated[ConfluenceSettings, Tag("one site")] | Annotated[SiteMap, Tag("several sites")],
+    # Tags named as the models' schemas are: validation finds the branch a tag names by its
+    # title, and tells tags from the file's keys by name (no key of the file is CamelCase).
+    Annotated[ConfluenceSettings, Tag("ConfluenceSettings")] | Annotated[SiteMap, Tag("SiteMap")],
     Discriminator(_confluence_form),
 ]
 

@@ -497,3 +497,11 @@ def test_every_teams_site_mistake_is_listed_in_one_run_with_the_reports_problems
         "there is no site 'claud': confluence.sites names dc, cloud; did you mean 'cloud'?"
     )
     assert any(p.startswith("reports/beta/2026-11-20-sprint.yaml") for p in problems[3:])
+
+
+def test_an_unknown_key_beside_sites_names_what_is_allowed_there(root: Path) -> None:
+    write(root, SITES.replace("  sites:\n", "  colour: blue\n  sites:\n") + team("a", "E", "dc"))
+
+    assert refused(root) == [
+        "confsync.yaml:3:3: confluence.colour: unknown field 'colour'; allowed here: sites"
+    ]
