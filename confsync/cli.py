@@ -12,9 +12,9 @@ import json
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import click
 
@@ -29,12 +29,10 @@ from confsync.cli_options import (
     target_option,
     team_option,
     warn,
+    warn_sites,
 )
 from confsync.errors import ConfsyncError, InputError
 from confsync.plan.output import PlanFormat
-
-if TYPE_CHECKING:
-    from confsync.sites import SiteFault
 
 __all__ = ["main"]
 
@@ -236,7 +234,7 @@ def plan(
             err=view is PlanFormat.MARKDOWN,
         )
     if faults:
-        _site_faults(faults)
+        warn_sites(faults)
         if out is not None:
             click.echo(f"The plan was not saved to {out}: it lacks a site.", err=True)
         return EXIT_ERROR
@@ -391,11 +389,6 @@ def apply(
                 err=aside,
             )
     return EXIT_ERROR if document["summary"]["failed"] or faults else EXIT_OK
-
-
-def _site_faults(faults: Sequence[SiteFault]) -> None:
-    for fault in faults:
-        click.echo(f"Error: {fault}", err=True)
 
 
 def _bug_report(exc: BaseException) -> str:

@@ -8,10 +8,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from confsync.errors import Problem
+
+if TYPE_CHECKING:
+    from confsync.sites import SiteFault
 
 __all__ = [
     "changed_since_option",
@@ -24,6 +28,7 @@ __all__ = [
     "target_option",
     "team_option",
     "warn",
+    "warn_sites",
 ]
 
 _DIRECTORY_HELP = (
@@ -54,6 +59,12 @@ directory_option = click.option(
 def warn(problems: Sequence[Problem]) -> None:
     for problem in problems:
         click.echo(f"Warning: {problem}", err=True)
+
+
+def warn_sites(faults: Sequence[SiteFault]) -> None:
+    """The sites a command could not work on, each an error line on stderr."""
+    for fault in faults:
+        click.echo(f"Error: {fault}", err=True)
 
 
 def style_for(ctx: click.Context, color: bool | None) -> Callable[[str, str], str] | None:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from confsync.cli import EXIT_ERROR, EXIT_OK
-from confsync.cli_options import directory_option, repo_dir, site_option, team_option
+from confsync.cli_options import directory_option, repo_dir, site_option, team_option, warn_sites
 from confsync.errors import ConfsyncError
 
 __all__ = ["check", "pages", "spaces", "test_publish"]
@@ -75,8 +75,7 @@ def test_publish(
 
     done, faults = asyncio.run(each_site(sites_of(workspace), publish))
     click.echo(render_test_pages_text([page for _, pages in done for page in pages]), nl=False)
-    for fault in faults:
-        click.echo(f"Error: {fault}", err=True)
+    warn_sites(faults)
     return EXIT_ERROR if faults else EXIT_OK
 
 
@@ -175,7 +174,7 @@ def check(ctx: click.Context, directory: Path | None, team: tuple[str, ...], for
         click.echo(render_json(checks_json(found, faults)), nl=False)
     else:
         click.echo(render_checks_text(found, faults), nl=False)
-    problem = next((f"site {f.site}: {f.error}" for f in faults), None)
+    problem = next(map(str, faults), None)
     for name, report in found:
         if problem is None and report.first_problem is not None:
             problem = f"site {name}: {report.first_problem}" if name else report.first_problem

@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from confsync.connection import SINGLE_SITE, Confluence, ConfluenceSettings, SiteMap
+from confsync.connection import SINGLE_SITE, ConfluenceSettings, OneOrMoreSites, SiteMap
 from confsync.errors import ConfsyncError
 from confsync.strict import StrictModel as _Strict
 from confsync.text import FieldError, Label, NameText
@@ -173,7 +173,7 @@ class Team(_Strict):
 
 class Config(_Strict):
     version: Annotated[Literal[1], BeforeValidator(_whole_number)]
-    confluence: Confluence
+    confluence: OneOrMoreSites
     defaults: Defaults = Defaults()
     teams: list[Team] = Field(min_length=1)
     repository: SiteUrl | None = Field(

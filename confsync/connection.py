@@ -36,9 +36,9 @@ __all__ = [
     "AppLinkAuth",
     "AuthSettings",
     "BasicAuth",
-    "Confluence",
     "ConfluenceSettings",
     "OAuth2Auth",
+    "OneOrMoreSites",
     "PatAuth",
     "SiteMap",
     "default_token_store",
@@ -276,7 +276,7 @@ def _confluence_form(value: object) -> str:
     return "ConfluenceSettings"
 
 
-Confluence = Annotated[
+OneOrMoreSites = Annotated[
     # Tags named as the models' schemas are: validation finds the branch a tag names by its
     # title, and tells tags from the file's keys by name (no key of the file is CamelCase).
     Annotated[ConfluenceSettings, Tag("ConfluenceSettings")] | Annotated[SiteMap, Tag("SiteMap")],

@@ -74,10 +74,15 @@ SiteCheck = tuple[str, CheckReport]
 """A site's name ("" for the one site of the single-site form) and its check."""
 
 
+def _one_site(found: Sequence[SiteCheck], faults: Sequence[SiteFault]) -> bool:
+    """The single-site form, shown as it always was."""
+    return len(found) == 1 and not faults and not found[0][0]
+
+
 def render_checks_text(found: Sequence[SiteCheck], faults: Sequence[SiteFault] = ()) -> str:
     """``check`` of one site as always; of several, each under its name, and the sites that
     could not be checked."""
-    if len(found) == 1 and not faults and not found[0][0]:
+    if _one_site(found, faults):
         return render_check_text(found[0][1])
     parts = [f"Site {name}:\n{render_check_text(report)}" for name, report in found]
     parts += [f"Site {fault.site}: {fault.error}\n" for fault in faults]
@@ -87,7 +92,7 @@ def render_checks_text(found: Sequence[SiteCheck], faults: Sequence[SiteFault] =
 def checks_json(found: Sequence[SiteCheck], faults: Sequence[SiteFault] = ()) -> dict[str, Any]:
     """``check --format json``: one site's report as always; for several, one report per
     site (``sites``), each with its ``site``, or its ``error`` when it could not be checked."""
-    if len(found) == 1 and not faults and not found[0][0]:
+    if _one_site(found, faults):
         return found[0][1].to_json()
     sites = [{"site": name, **report.to_json()} for name, report in found]
     sites += [{"site": fault.site, "ok": False, "error": str(fault.error)} for fault in faults]

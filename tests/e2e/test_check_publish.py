@@ -28,7 +28,7 @@ from confsync.testpublish import publish_test_pages
 from confsync.types import ReportKind
 from tests.client.conftest import Sleeps
 from tests.client.sites import ALL_CLOUD_SCOPES, METHODS, Site, open_site, sign_in
-from tests.plan.cli import confsync
+from tests.plan.cli import CliResult, confsync
 from tests.support.openapi import ContractChecker
 
 CONFIG = """\
@@ -325,13 +325,19 @@ def test_check_and_test_publish_commands(tmp_path: Path, edition: str) -> None:
     assert current_pages(root) == before + 1
 
 
-def test_check_command_names_the_missing_permission(tmp_path: Path) -> None:
+def _checked_without(tmp_path: Path, operation: str, target: str) -> tuple[Path, CliResult]:
+    """A repo in space PLAT, and ``check`` once the account may not ``operation`` ``target``
+    there (the first check makes the sandbox file)."""
     root = write_repo(tmp_path, space="PLAT")
     assert confsync(root, "check").code == 0
     store = Store(sandbox_file(root))
-    deny(store, "PLAT", store.admin.account_id, "create", "attachment")
+    deny(store, "PLAT", store.admin.account_id, operation, target)
     store.close()
-    checked = confsync(root, "check")
+    return root, confsync(root, "check")
+
+
+def test_check_command_names_the_missing_permission(tmp_path: Path) -> None:
+    root, checked = _checked_without(tmp_path, "create", "attachment")
     assert checked.code == 1
     assert "upload: NO (space permission create attachment in PLAT)" in checked.out
     assert checked.err.startswith("Error: team platform: no permission to upload: ask an admin")
@@ -383,13 +389,7 @@ def test_a_publishing_account_that_is_not_a_space_admin_can_take_the_lock(
     # Cloud asks the space's Admin permission to write a space property (the sandbox refuses
     # it, as the v2 reference says); the lock is a property of the homepage instead, which
     # the permission to add and edit pages covers.
-    root = write_repo(tmp_path, space="PLAT")
-    assert confsync(root, "check").code == 0  # also makes the sandbox file
-    store = Store(sandbox_file(root))
-    deny(store, "PLAT", store.admin.account_id, "administer", "space")
-    store.close()
-
-    checked = confsync(root, "check")
+    root, checked = _checked_without(tmp_path, "administer", "space")
     assert checked.code == 0, checked.err
     assert "lock: yes (space permission create page in PLAT)" in checked.out
     applied = confsync(root, "apply", "--auto-approve")
@@ -400,11 +400,6 @@ def test_a_publishing_account_that_is_not_a_space_admin_can_take_the_lock(
 
 
 def test_check_names_the_page_permission_the_apply_lock_needs(tmp_path: Path) -> None:
-    root = write_repo(tmp_path, space="PLAT")
-    assert confsync(root, "check").code == 0
-    store = Store(sandbox_file(root))
-    deny(store, "PLAT", store.admin.account_id, "create", "page")
-    store.close()
-    checked = confsync(root, "check")
+    _, checked = _checked_without(tmp_path, "create", "page")
     assert checked.code == 1
     assert "lock: NO (space permission create page in PLAT)" in checked.out
